@@ -1,0 +1,450 @@
+"""Legal time limits: counting calendar-day and working-day periods.
+
+Counting rules (民事诉讼法 art 85; 民法典 arts 201–203; see docs DOMAIN §4):
+
+* The day on which a period starts is not counted; a period in days starts the next day
+  (民事诉讼法 art 85 para 2; 民法典 art 201).
+* Calendar-day (CD) periods count every day. Holidays inside the period are not deducted. If the
+  last day is a statutory holiday or a weekend day, the period ends on the first working day after
+  it (民事诉讼法 art 85 para 3; 民法典 art 203 para 1). A Saturday or Sunday that the State Council
+  made an official working day (调休上班, "make-up workday") is a working day, so a period ending on
+  one does not move.
+* Working-day (WD) periods (e.g. 在线调解规则 arts 10, 12, 15) count only working days: Monday to
+  Friday that are not statutory holidays, plus make-up workdays.
+* The period ends at 24:00 of the last day (民法典 art 203 para 2). 24:00 is not a valid clock time,
+  so :class:`Deadline` carries both the last day as a ``date`` and ``due_at``, the aware datetime
+  00:00 Asia/Shanghai of the day after: the first instant at which the period has expired
+  (overdue ⇔ ``now >= due_at``). BPMN timers use ``Deadline.isoformat()``.
+
+Conventions:
+
+* Day boundaries are China Standard Time. A ``datetime`` argument must be timezone-aware; it is
+  converted to its Asia/Shanghai date. Naive datetimes are refused because their zone is a guess.
+* ``days`` is a non-negative ``int``. 0 days means the period ends on the start day itself (moved to
+  the next working day like any other last day), so a suspended period can be resumed by counting
+  :func:`days_left` from the resumption day.
+* Holiday data is a :class:`HolidayCalendar`: per year, the State Council's statutory holidays and
+  make-up workdays. The schedule is published yearly, so it is data: :meth:`HolidayCalendar.default`
+  loads the years the ``chinesecalendar`` package carries and an administrator imports later years
+  with :func:`parse_schedule_csv` and :meth:`HolidayCalendar.with_schedule`. Counting that needs a
+  year without data raises :class:`CalendarDataMissing`; nothing is guessed. Only the days a rule
+  actually inspects need data: for a CD period the last day (and any days it moves past), for a WD
+  period every day after the start.
+* Dates are filed under their calendar year, not the schedule that announced them: the schedule for
+  year Y sometimes places days in late December of Y−1 (e.g. 2018-12-29 was a make-up workday and
+  2018-12-30/31 holidays under the 2019 schedule). Such days belong to Y−1's data; when a new
+  schedule reaches back into December, re-import the previous year with those days added
+  (:func:`schedule_to_csv` exports a year for editing).
+
+Import file format (UTF-8 CSV, one year per file)::
+
+    date,kind
+    # comment lines and blank lines are ignored
+    2027-01-01,holiday
+    2027-01-09,workday
+
+``kind`` is ``holiday`` (also ``休``) for a statutory rest day, weekends inside a holiday block
+included, or ``workday`` (also ``班``) for a Saturday or Sunday that is an official working day.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_ONE_DAY = timedelta(days=1)
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_SATURDAY = 5
+
+# A year of chinesecalendar data counts as covered only when its State Council schedule was
+# loaded. Every schedule since 2004 has a Spring Festival and a National Day block, whereas a year
+# the package does not carry can still hold stray days the next year's schedule placed in late
+# December (see the module docstring), so "some date of the year is present" is not enough.
+_MARKER_FESTIVALS = frozenset(
+    {chinese_calendar.Holiday.spring_festival.value, chinese_calendar.Holiday.national_day.value}
+)
+
+
+class CalendarDataMissing(LookupError):
+    """Counting needs a year for which no holiday schedule is loaded."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(f"no holiday data for {year}: import the State Council's {year} schedule")
+        self.year = year
+
+    def __reduce__(self) -> tuple[type[CalendarDataMissing], tuple[int]]:
+        # Rebuild from the year, not the message, so the error survives pickling (worker queues).
+        return (type(self), (self.year,))
+
+
+class CalendarImportError(ValueError):
+    """A holiday schedule file was refused; ``problems`` lists every reason found."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("holiday schedule not imported: " + "; ".join(self.problems))
+
+    def __reduce__(self) -> tuple[type[CalendarImportError], tuple[list[str]]]:
+        return (type(self), (self.problems,))
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """One calendar year's statutory holidays and make-up workdays."""
+
+    year: int
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+
+    def __post_init__(self) -> None:
+        # Accept any iterable of dates but store frozensets, so the value stays immutable.
+        object.__setattr__(self, "holidays", frozenset(self.holidays))
+        object.__setattr__(self, "workdays", frozenset(self.workdays))
+        problems = list(_schedule_problems(self.year, self.holidays, self.workdays))
+        if problems:
+            raise ValueError(f"invalid holiday schedule for {self.year}: " + "; ".join(problems))
+
+
+def _schedule_problems(
+    year: object, holidays: frozenset[date], workdays: frozenset[date]
+) -> Iterator[str]:
+    """Yield what makes a year's schedule impossible."""
+    if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
+        yield f"year must be an int between 1 and 9999, got {year!r}"
+        return
+    if not holidays:
+        yield "no statutory holidays (every State Council schedule has some)"
+    # Sorted by text so the messages are in date order even when a non-date slipped in.
+    for day in sorted(holidays | workdays, key=str):
+        if isinstance(day, datetime) or not isinstance(day, date):
+            yield f"{day!r} is not a date"
+        elif day.year != year:
+            yield f"{day.isoformat()} is not in {year}"
+    for day in sorted(holidays & workdays, key=str):
+        yield f"{day} is both a holiday and a workday"
+    for day in sorted(workdays, key=str):
+        if isinstance(day, date) and day.weekday() < _SATURDAY:
+            yield f"make-up workday {day.isoformat()} is a {_WEEKDAY_NAMES[day.weekday()]}"
+
+
+@dataclass(frozen=True)
+class HolidayCalendar:
+    """Immutable holiday data: one :class:`YearSchedule` per covered year."""
+
+    schedules: Mapping[int, YearSchedule] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        copied = dict(self.schedules)
+        for year, schedule in copied.items():
+            if not isinstance(schedule, YearSchedule) or schedule.year != year:
+                raise ValueError(f"schedule filed under {year!r} is not a YearSchedule for {year}")
+        # A read-only view of a private copy: callers cannot change the calendar behind our back.
+        object.__setattr__(self, "schedules", MappingProxyType(copied))
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.schedules.items())))
+
+    @classmethod
+    def default(cls) -> HolidayCalendar:
+        """The calendar built from the chinesecalendar package (2004–2026 in v1.11)."""
+        return _default_calendar()
+
+    @property
+    def covered_years(self) -> frozenset[int]:
+        """Years for which this calendar has a schedule."""
+        return frozenset(self.schedules)
+
+    def schedule(self, year: int) -> YearSchedule:
+        """The schedule for ``year``; raises CalendarDataMissing when there is none."""
+        try:
+            return self.schedules[year]
+        except KeyError:
+            raise CalendarDataMissing(year) from None
+
+    def with_schedule(self, schedule: YearSchedule) -> HolidayCalendar:
+        """A new calendar with ``schedule`` replacing whatever it had for that year."""
+        return HolidayCalendar({**self.schedules, schedule.year: schedule})
+
+    def with_year(
+        self, year: int, *, holidays: Iterable[date], workdays: Iterable[date]
+    ) -> HolidayCalendar:
+        """A new calendar with ``year`` replaced by the given holidays and make-up workdays."""
+        return self.with_schedule(YearSchedule(year, frozenset(holidays), frozenset(workdays)))
+
+
+@functools.cache
+def _default_calendar() -> HolidayCalendar:
+    """Build (once; the value is immutable) the calendar from chinesecalendar's tables."""
+    holidays: dict[int, set[date]] = defaultdict(set)
+    workdays: dict[int, set[date]] = defaultdict(set)
+    festivals: dict[int, set[str]] = defaultdict(set)
+    for day, name in chinese_calendar.holidays.items():
+        holidays[day.year].add(day)
+        festivals[day.year].add(name)
+    for day in chinese_calendar.workdays:
+        workdays[day.year].add(day)
+    covered = [year for year, names in festivals.items() if _MARKER_FESTIVALS <= names]
+    return HolidayCalendar(
+        {
+            year: YearSchedule(year, frozenset(holidays[year]), frozenset(workdays[year]))
+            for year in sorted(covered)
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The end of a period: its last day, and ``due_at`` = 00:00 Asia/Shanghai the day after."""
+
+    last_day: date
+    due_at: datetime
+
+    def __post_init__(self) -> None:
+        if isinstance(self.last_day, datetime) or not isinstance(self.last_day, date):
+            raise TypeError(f"last_day must be a date, not {type(self.last_day).__name__}")
+        expected = _midnight_after(self.last_day)
+        if not isinstance(self.due_at, datetime) or self.due_at.utcoffset() is None:
+            raise ValueError(f"due_at must be an aware datetime, got {self.due_at!r}")
+        if self.due_at != expected:
+            raise ValueError(
+                f"due_at {self.due_at.isoformat()} is not 24:00 of {self.last_day.isoformat()} "
+                f"({expected.isoformat()})"
+            )
+        # Same instant in another zone: store the Shanghai form so isoformat() is stable.
+        object.__setattr__(self, "due_at", expected)
+
+    @classmethod
+    def ending_on(cls, last_day: date) -> Deadline:
+        """The deadline at 24:00 (Asia/Shanghai) of ``last_day``."""
+        return cls(last_day, _midnight_after(last_day))
+
+    def isoformat(self) -> str:
+        """``due_at`` as an ISO 8601 string, e.g. '2025-02-06T00:00:00+08:00'."""
+        return self.due_at.isoformat()
+
+
+def _midnight_after(day: date) -> datetime:
+    # Asia/Shanghai has had no DST since 1991, so local midnight always exists and is unambiguous.
+    return datetime.combine(_shift(day, 1), time(0), tzinfo=SHANGHAI)
+
+
+def _shift(day: date, days: int) -> date:
+    """``day`` moved by ``days``, with a ValueError instead of OverflowError past year 9999."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        raise ValueError(
+            f"{day.isoformat()} + {days} days is outside the supported dates"
+        ) from None
+
+
+def _local_day(value: date | datetime, what: str) -> date:
+    """The Asia/Shanghai date of ``value``; naive datetimes are refused."""
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise ValueError(
+                f"{what} {value.isoformat()} is a naive datetime: pass an aware datetime or a date"
+            )
+        return value.astimezone(SHANGHAI).date()
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"{what} must be a date or an aware datetime, not {type(value).__name__}")
+
+
+def _checked_days(days: object) -> int:
+    # bool is an int subclass; True as "1 day" is always a caller's mistake.
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise ValueError(f"days must be a whole number of days (int), got {days!r}")
+    if days < 0:
+        raise ValueError(f"days must not be negative, got {days}")
+    return days
+
+
+def is_working_day(day: date | datetime, calendar: HolidayCalendar) -> bool:
+    """Whether ``day`` is an official working day (make-up workdays included)."""
+    local = _local_day(day, "day")
+    schedule = calendar.schedule(local.year)
+    if local in schedule.workdays:
+        return True
+    if local in schedule.holidays:
+        return False
+    return local.weekday() < _SATURDAY
+
+
+def _first_working_day_from(day: date, calendar: HolidayCalendar) -> date:
+    """``day`` itself if it is a working day, else the first working day after it."""
+    while not is_working_day(day, calendar):
+        day = _shift(day, 1)
+    return day
+
+
+def add_calendar_days(
+    start: date | datetime, days: int, *, calendar: HolidayCalendar
+) -> Deadline:
+    """The deadline of a period of ``days`` calendar days starting on ``start``."""
+    first = _local_day(start, "start")
+    nominal_last = _shift(first, _checked_days(days))
+    return Deadline.ending_on(_first_working_day_from(nominal_last, calendar))
+
+
+def add_working_days(start: date | datetime, days: int, *, calendar: HolidayCalendar) -> Deadline:
+    """The deadline of a period of ``days`` working days starting on ``start``."""
+    day = _local_day(start, "start")
+    remaining = _checked_days(days)
+    if remaining == 0:
+        return Deadline.ending_on(_first_working_day_from(day, calendar))
+    while remaining:
+        day = _shift(day, 1)
+        if is_working_day(day, calendar):
+            remaining -= 1
+    return Deadline.ending_on(day)
+
+
+def working_days_between(
+    start: date | datetime, end: date | datetime, *, calendar: HolidayCalendar
+) -> int:
+    """Working days after ``start`` up to and including ``end`` (start not counted)."""
+    first = _local_day(start, "start")
+    last = _local_day(end, "end")
+    if last < first:
+        raise ValueError(f"end {last.isoformat()} is before start {first.isoformat()}")
+    count = 0
+    day = first
+    while day < last:
+        day = _shift(day, 1)
+        count += is_working_day(day, calendar)
+    return count
+
+
+def days_left(deadline: Deadline, *, now: date | datetime) -> int:
+    """Whole calendar days until the last day: 0 on it, negative once overdue."""
+    return (deadline.last_day - _local_day(now, "now")).days
+
+
+_KINDS = {"holiday": "holiday", "休": "holiday", "workday": "workday", "班": "workday"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_HEADER = ["date", "kind"]
+
+
+def parse_schedule_csv(content: str | bytes) -> YearSchedule:
+    """Parse an administrator's ``date,kind`` CSV into one year's schedule."""
+    lines = _numbered_lines(_decode(content))
+    problems: list[str] = []
+    header = next(lines, None)
+    if header is None:
+        raise CalendarImportError(["the file is empty: expected the header 'date,kind'"])
+    number, fields = header
+    if [f.lower() for f in fields] != _HEADER:
+        problems.append(f"line {number}: header must be 'date,kind', found {','.join(fields)!r}")
+    rows = _parse_rows(lines, problems)
+    if not problems:
+        problems.extend(_file_problems(rows))
+    if problems:
+        raise CalendarImportError(problems)
+    year = next(iter(rows)).year
+    holidays = frozenset(day for day, kind in rows.items() if kind == "holiday")
+    workdays = frozenset(day for day, kind in rows.items() if kind == "workday")
+    return YearSchedule(year, holidays, workdays)
+
+
+def _decode(content: str | bytes) -> str:
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise CalendarImportError(
+                [f"the file is not UTF-8 text (byte {error.start}): save it as 'CSV UTF-8'"]
+            ) from None
+    # Spreadsheet programs on Windows put a byte-order mark in front of UTF-8 CSV files.
+    return content.removeprefix("\ufeff")
+
+
+def _numbered_lines(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, stripped fields) for each line that is neither blank nor a comment."""
+    # Split physical lines ourselves so every message names the line an editor shows.
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = [f.strip() for f in next(csv.reader([line]))]
+        # Spreadsheets pad rows with empty trailing cells; they carry nothing.
+        while len(fields) > 2 and not fields[-1]:
+            fields.pop()
+        yield number, fields
+
+
+def _parse_rows(lines: Iterator[tuple[int, list[str]]], problems: list[str]) -> dict[date, str]:
+    """Collect date → kind for the data lines, appending a message per bad line."""
+    rows: dict[date, str] = {}
+    seen_on: dict[date, int] = {}
+    year: int | None = None
+    for number, fields in lines:
+        line_problems: list[str] = []
+        if len(fields) != 2:
+            problems.append(f"line {number}: expected 2 fields 'date,kind', found {len(fields)}")
+            continue
+        raw_date, raw_kind = fields
+        day, date_problem = _parse_date(raw_date)
+        kind = _KINDS.get(raw_kind.lower())
+        if date_problem:
+            line_problems.append(date_problem)
+        if kind is None:
+            line_problems.append(f"kind must be holiday or workday (休/班), not {raw_kind!r}")
+        if day is not None:
+            year = day.year if year is None else year
+            line_problems.extend(_date_problems(day, kind, year, seen_on))
+            seen_on.setdefault(day, number)
+        if line_problems:
+            problems.extend(f"line {number}: {p}" for p in line_problems)
+        elif day is not None and kind is not None:
+            rows[day] = kind
+    return rows
+
+
+def _parse_date(raw: str) -> tuple[date | None, str | None]:
+    if not _ISO_DATE.fullmatch(raw):
+        return None, f"{raw!r} is not a valid date: write it as YYYY-MM-DD"
+    try:
+        return date.fromisoformat(raw), None
+    except ValueError:
+        return None, f"{raw!r} is not a valid date"
+
+
+def _date_problems(
+    day: date, kind: str | None, year: int, seen_on: Mapping[date, int]
+) -> Iterator[str]:
+    if day.year != year:
+        low, high = sorted((year, day.year))
+        yield f"dates from two years ({low}, {high})"
+    if day in seen_on:
+        yield f"{day.isoformat()} is already listed on line {seen_on[day]}"
+    if kind == "workday" and day.weekday() < _SATURDAY:
+        yield (
+            f"{day.isoformat()} is a {_WEEKDAY_NAMES[day.weekday()]}, already a working day: "
+            "a make-up workday (班) is a Saturday or Sunday"
+        )
+
+
+def _file_problems(rows: Mapping[date, str]) -> Iterator[str]:
+    if not rows:
+        yield "no dates after the header"
+    elif "holiday" not in rows.values():
+        yield "no holiday rows: every State Council schedule has statutory holidays"
+
+
+def schedule_to_csv(schedule: YearSchedule) -> str:
+    """One year's schedule in the import format, sorted by date (for review or re-import)."""
+    rows = [(day, "holiday") for day in schedule.holidays]
+    rows += [(day, "workday") for day in schedule.workdays]
+    body = "".join(f"{day.isoformat()},{kind}\n" for day, kind in sorted(rows))
+    return "date,kind\n" + body
