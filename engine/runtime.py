@@ -1,0 +1,969 @@
+"""The engine: start instances, complete human tasks, fire timers, route messages.
+
+Every action that moves an instance is one *step* and one transaction: lock the instance row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; the version column guards SQLite), restore the workflow
+onto its cached spec, act, advance with ``refresh_timers`` then ``do_engine_steps`` until the
+instance waits for a person, a timer or a message, then save the state, the projection rows and
+the audit events.  The caller's transaction commits them together; if anything fails, the
+rollback leaves the instance exactly as it was.
+
+An expression that fails inside the diagram is not such a failure: the instance is saved in the
+``error`` state, naming the element and the message, so an administrator can see it and retry it
+after a fix.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from engine import deployments, projection
+from engine.clock import Clock, aware, system_clock, using_clock
+from engine.database import Database
+from engine.errors import (
+    ConcurrentUpdate,
+    EngineError,
+    ExpressionError,
+    FormValidationError,
+    MigrationRefused,
+    NotFound,
+    StateConflict,
+    TaskLimitExceeded,
+    TaskOwnershipError,
+)
+from engine.forms import validate_form_data
+from engine.models import (
+    AuditEvent,
+    HumanTask,
+    Message,
+    MessageSubscription,
+    ProcessDefinition,
+    ProcessInstance,
+)
+from engine.sandbox import SandboxedScriptEngine
+from engine.serialization import dump_state, load_state, spec_registry
+from engine.views import (
+    AuditView,
+    DefinitionView,
+    DeploymentView,
+    InstanceView,
+    LaneContext,
+    MessageWait,
+    TaskView,
+    TimerView,
+)
+
+ENGINE_ACTOR = "engine"
+
+# SpiffWorkflow silently stops advancing a task tree 1000 levels deep (a loop-back in the diagram);
+# stopping a little earlier lets the engine say so instead.
+MAX_TREE_DEPTH = 900
+_PENDING = (
+    TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+    | TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE
+)
+
+RUNNING, COMPLETED, ERROR, SUSPENDED, TERMINATED = (
+    "running",
+    "completed",
+    "error",
+    "suspended",
+    "terminated",
+)
+
+
+def lane_as_group(context: LaneContext) -> str | None:
+    """The default lane resolver: a lane's name is its candidate group."""
+    return context.lane
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What the application supplies to the engine."""
+
+    # Functions diagrams may call in expressions and timers (e.g. legal-period deadlines).
+    functions: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    # Binds a human task's lane (plus its data) to a concrete candidate group.
+    resolve_group: Callable[[LaneContext], str | None] = lane_as_group
+    clock: Clock = system_clock
+    # Elements one step may run before it must reach a wait state, and tasks one instance may hold.
+    max_steps_per_advance: int = 2000
+    max_tasks_per_instance: int = 20000
+
+
+class _Recorder:
+    """Collects the audit events of one step."""
+
+    def __init__(self, *, actor: str, now: datetime, max_steps: int):
+        self.actor = actor
+        self.now = now
+        self.max_steps = max_steps
+        self.steps = 0
+        self.events: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        action: str,
+        *,
+        task: Task | None = None,
+        detail: str | None = None,
+        changes: dict[str, Any] | None = None,
+        element_id: str | None = None,
+    ) -> None:
+        self.events.append(
+            {
+                "at": self.now,
+                "actor": self.actor,
+                "action": action,
+                "element_id": projection.element_id(task) if task is not None else element_id,
+                "element_name": projection.element_name(task) if task is not None else None,
+                "element_type": type(task.task_spec).__name__ if task is not None else None,
+                "detail": detail,
+                "changes": changes,
+            }
+        )
+
+    def did_complete(self, task: Task) -> None:
+        """Record an element the engine ran, and stop a runaway loop."""
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise TaskLimitExceeded(
+                f"the process ran {self.max_steps} elements without waiting for a person, a timer "
+                f"or a message (last: '{projection.element_id(task)}'); the diagram probably loops"
+            )
+        if task.depth >= MAX_TREE_DEPTH:
+            raise TaskLimitExceeded(
+                f"the process passed '{projection.element_id(task)}' {task.depth} times in a row "
+                "without waiting; the diagram loops (model repeated rounds as separate steps)"
+            )
+        if getattr(task.task_spec, "bpmn_id", None) is None:
+            return  # engine-internal bookkeeping specs are not elements of the diagram
+        changes = _changes(task.parent.data if task.parent else {}, task.data)
+        self.add("element_completed", task=task, changes=changes or None)
+
+
+class Engine:
+    """Deploys definitions and runs their instances in the given database."""
+
+    def __init__(self, db: Database, config: EngineConfig | None = None):
+        self.db = db
+        self.config = config or EngineConfig()
+        self.script_engine = SandboxedScriptEngine(functions=dict(self.config.functions))
+        self.specs = deployments.SpecCache()
+
+    # -- transactions -----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A transaction for one use case; thrown messages are routed after it commits."""
+        with self.db.transaction() as session:
+            yield session
+        if session.info.pop("tiaojie_outbox", False):
+            self.dispatch_messages()
+
+    def now(self) -> datetime:
+        """The engine clock's current time."""
+        return self.config.clock()
+
+    # -- definitions ------------------------------------------------------------------------
+
+    def deploy(
+        self, session: Session, files: Mapping[str, bytes], *, actor: str, note: str = ""
+    ) -> DeploymentView:
+        """Deploy a bundle of BPMN, DMN and form files; raises DefinitionError."""
+        return deployments.deploy(session, files, actor=actor, note=note, now=self.now())
+
+    def definitions(self, session: Session, process_id: str | None = None) -> list[DefinitionView]:
+        """Every deployed definition version, newest first."""
+        query = select(ProcessDefinition).order_by(
+            ProcessDefinition.process_id, ProcessDefinition.version.desc()
+        )
+        if process_id is not None:
+            query = query.where(ProcessDefinition.process_id == process_id)
+        return [deployments.view(d) for d in session.scalars(query)]
+
+    def latest(self, session: Session, process_id: str) -> DefinitionView:
+        """The newest version of a process."""
+        return deployments.view(deployments.latest_definition(session, process_id))
+
+    # -- instances --------------------------------------------------------------------------
+
+    def start(
+        self,
+        session: Session,
+        process_id: str,
+        *,
+        data: Mapping[str, Any] | None = None,
+        actor: str,
+        business_key: str | None = None,
+        definition_id: int | None = None,
+    ) -> InstanceView:
+        """Start an instance of the latest (or the given) version and advance it to a wait state."""
+        definition = (
+            deployments.get_definition(session, definition_id)
+            if definition_id is not None
+            else deployments.latest_definition(session, process_id)
+        )
+        spec, subprocess_specs = self.specs.get(definition)
+        now = self.now()
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        start_task = workflow.get_next_task(state=TaskState.READY)
+        if start_task is not None and data:
+            start_task.set_data(**_json_data(data))
+        row = ProcessInstance(
+            definition_id=definition.id,
+            process_id=definition.process_id,
+            business_key=business_key,
+            status=RUNNING,
+            state="{}",
+            created_at=now,
+            created_by=actor,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        recorder = _Recorder(actor=actor, now=now, max_steps=self.config.max_steps_per_advance)
+        recorder.add("started", detail=f"version {definition.version}", changes=_json_data(data or {}))
+        self._advance(session, row, definition, workflow, recorder)
+        return self._view(session, row, definition, workflow)
+
+    def complete_task(
+        self, session: Session, task_id: int, *, data: Mapping[str, Any] | None, actor: str
+    ) -> InstanceView:
+        """Complete a human task with the submitted data and advance the instance."""
+        task_row = self._task_row(session, task_id)
+        row, definition, workflow = self._load(session, task_row.instance_id)
+        task_row = self._task_row(session, task_id)  # re-read under the instance lock
+        if task_row.state != "ready":
+            raise StateConflict(f"task '{task_row.name}' is already {task_row.state}")
+        self._require_running(row)
+        if task_row.assignee not in (None, actor):
+            raise TaskOwnershipError(
+                f"task '{task_row.name}' is claimed by {task_row.assignee}; only they can complete it"
+            )
+        payload = _json_data(data or {})
+        if task_row.form:
+            validate_form_data(definition.forms["documents"][task_row.form], payload)
+        task = workflow.get_task_from_id(_uuid(task_row.task_guid))
+        if task is None or task.state != TaskState.READY:
+            raise StateConflict(f"task '{task_row.name}' is no longer waiting")
+        now = self.now()
+        recorder = _Recorder(actor=actor, now=now, max_steps=self.config.max_steps_per_advance)
+        before = copy.deepcopy(task.data)
+
+        def act(wf: BpmnWorkflow) -> None:
+            task.task_spec.add_data_from_form(task, payload)
+            task.run()
+            recorder.add("task_completed", task=task, changes=_changes(before, task.data) or None)
+
+        session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_row.id)
+            .values(state="completed", assignee=actor, ended_at=now, ended_by=actor)
+        )
+        self._advance(session, row, definition, workflow, recorder, act=act)
+        return self._view(session, row, definition, workflow)
+
+    def claim_task(self, session: Session, task_id: int, *, actor: str) -> TaskView:
+        """Take a task for oneself; exactly one of several simultaneous claimants wins."""
+        won = session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id, HumanTask.state == "ready", HumanTask.assignee.is_(None))
+            .values(assignee=actor)
+        ).rowcount
+        task_row = self._task_row(session, task_id)
+        if not won:
+            if task_row.state != "ready":
+                raise StateConflict(f"task '{task_row.name}' is already {task_row.state}")
+            if task_row.assignee != actor:
+                raise TaskOwnershipError(f"task '{task_row.name}' is claimed by {task_row.assignee}")
+        else:
+            self._audit(session, task_row.instance_id, actor, "claimed", task_row)
+        return _task_view(task_row)
+
+    def unclaim_task(self, session: Session, task_id: int, *, actor: str) -> TaskView:
+        """Give a claimed task back to its group's queue; only its holder can."""
+        task_row = self._task_row(session, task_id)
+        done = session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id, HumanTask.state == "ready", HumanTask.assignee == actor)
+            .values(assignee=None)
+        ).rowcount
+        if not done:
+            if task_row.state != "ready":
+                raise StateConflict(f"task '{task_row.name}' is already {task_row.state}")
+            raise TaskOwnershipError(
+                f"task '{task_row.name}' is not claimed by {actor}"
+                + (f" but by {task_row.assignee}" if task_row.assignee else "")
+            )
+        self._audit(session, task_row.instance_id, actor, "unclaimed", task_row)
+        session.refresh(task_row)
+        return _task_view(task_row)
+
+    def reassign_task(
+        self, session: Session, task_id: int, *, assignee: str | None, actor: str
+    ) -> TaskView:
+        """Give a task to another person (or back to the queue); permission is the caller's check."""
+        task_row = self._task_row(session, task_id)
+        done = session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id, HumanTask.state == "ready")
+            .values(assignee=assignee)
+        ).rowcount
+        if not done:
+            raise StateConflict(f"task '{task_row.name}' is already {task_row.state}")
+        self._audit(
+            session, task_row.instance_id, actor, "reassigned", task_row,
+            detail=f"{task_row.assignee or '-'} -> {assignee or '-'}",
+        )
+        session.refresh(task_row)
+        return _task_view(task_row)
+
+    def deliver_message(
+        self,
+        session: Session,
+        name: str,
+        *,
+        payload: Mapping[str, Any] | None = None,
+        correlations: Mapping[str, Any] | None = None,
+        business_key: str | None = None,
+        instance_id: int | None = None,
+        actor: str,
+    ) -> list[int]:
+        """Deliver a message to every instance waiting for it whose correlation matches."""
+        receivers = self._receivers(
+            session, name, dict(correlations or {}), business_key=business_key, instance_id=instance_id
+        )
+        if not receivers:
+            raise NotFound(f"no instance is waiting for message '{name}'" + _describe(correlations))
+        for receiver in receivers:
+            self._receive(session, receiver, name, _json_data(payload or {}), dict(correlations or {}), actor)
+        return receivers
+
+    def fire_due_timers(self, *, limit: int = 100) -> int:
+        """Advance instances whose timers are due, one transaction each; return how many."""
+        fired = 0
+        for _ in range(limit):
+            try:
+                with self.transaction() as session:
+                    row = self._next_due(session)
+                    if row is None:
+                        break
+                    self._fire(session, row)
+                    fired += 1
+            except (ConcurrentUpdate, StaleDataError):
+                continue  # another worker advanced it first; its timers are no longer due
+        return fired
+
+    def dispatch_messages(self, *, limit: int = 100) -> int:
+        """Route messages thrown by instances to the instances waiting for them."""
+        routed = 0
+        for _ in range(limit):
+            with self.transaction() as session:
+                message = session.scalar(
+                    select(Message)
+                    .where(Message.status == "pending")
+                    .order_by(Message.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+                if message is None:
+                    break
+                receivers = self._receivers(session, message.name, message.correlations)
+                receivers = [r for r in receivers if r != message.source_instance_id]
+                for receiver in receivers:
+                    self._receive(
+                        session, receiver, message.name, message.payload, message.correlations,
+                        f"message:{message.source_instance_id}",
+                    )
+                message.status = "delivered" if receivers else "unmatched"
+                message.delivered_to = {"instances": receivers}
+                routed += 1
+        return routed
+
+    def suspend(self, session: Session, instance_id: int, *, actor: str) -> InstanceView:
+        """Stop an instance from moving (timers and messages wait) until it is resumed."""
+        row, definition, workflow = self._load(session, instance_id)
+        if row.status not in (RUNNING, ERROR):
+            raise StateConflict(f"instance {instance_id} is {row.status} and cannot be suspended")
+        row.status_before_suspend, row.status = row.status, SUSPENDED
+        self._touch(session, row, actor, "suspended")
+        return self._view(session, row, definition, workflow)
+
+    def resume(self, session: Session, instance_id: int, *, actor: str) -> InstanceView:
+        """Let a suspended instance move again; timers that fell due meanwhile fire now."""
+        row, definition, workflow = self._load(session, instance_id)
+        if row.status != SUSPENDED:
+            raise StateConflict(f"instance {instance_id} is {row.status}, not suspended")
+        row.status, row.status_before_suspend = row.status_before_suspend or RUNNING, None
+        recorder = self._recorder(actor)
+        recorder.add("resumed")
+        if row.status == RUNNING:
+            self._advance(session, row, definition, workflow, recorder)
+        else:
+            self._save_events(session, row.id, recorder)
+        return self._view(session, row, definition, workflow)
+
+    def terminate(
+        self, session: Session, instance_id: int, *, actor: str, reason: str = ""
+    ) -> InstanceView:
+        """End an instance for good: its tasks are cancelled and its timers dropped."""
+        row, definition, workflow = self._load(session, instance_id)
+        if row.status in (COMPLETED, TERMINATED):
+            raise StateConflict(f"instance {instance_id} has already ended ({row.status})")
+        with using_clock(self.config.clock):
+            workflow.cancel()
+        now = self.now()
+        row.status, row.ended_at, row.state = TERMINATED, now, dump_state(workflow)
+        projection.clear(session, instance_id=row.id, now=now, actor=actor)
+        row.next_timer_at = None
+        self._touch(session, row, actor, "terminated", detail=reason or None)
+        return self._view(session, row, definition, workflow)
+
+    def retry(self, session: Session, instance_id: int, *, actor: str) -> InstanceView:
+        """Run again the elements that failed, after the cause was fixed."""
+        row, definition, workflow = self._load(session, instance_id)
+        if row.status != ERROR:
+            raise StateConflict(f"instance {instance_id} is {row.status}, not in error")
+        failed = workflow.get_tasks(state=TaskState.ERROR)
+        recorder = self._recorder(actor)
+        recorder.add("retried", element_id=row.error_element)
+
+        def act(wf: BpmnWorkflow) -> None:
+            for task in failed:
+                task._set_state(TaskState.READY)
+
+        row.status, row.error_element, row.error_message = RUNNING, None, None
+        self._advance(session, row, definition, workflow, recorder, act=act)
+        return self._view(session, row, definition, workflow)
+
+    def update_data(
+        self, session: Session, instance_id: int, *, data: Mapping[str, Any], actor: str
+    ) -> InstanceView:
+        """Set process data on an instance's waiting tasks (e.g. to fix what made it fail)."""
+        row, definition, workflow = self._load(session, instance_id)
+        payload = _json_data(data)
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR):
+            task.data.update(copy.deepcopy(payload))
+        workflow.data.update(copy.deepcopy(payload))
+        row.state = dump_state(workflow)
+        self._touch(session, row, actor, "data_updated", changes={k: [None, v] for k, v in payload.items()})
+        return self._view(session, row, definition, workflow)
+
+    def migrate(
+        self, session: Session, instance_id: int, *, definition_id: int, actor: str
+    ) -> InstanceView:
+        """Move a running instance to another version of its process, if the change allows it."""
+        row, old_definition, workflow = self._load(session, instance_id)
+        if row.status in (COMPLETED, TERMINATED):
+            raise MigrationRefused(f"instance {instance_id} has ended ({row.status})")
+        target = deployments.get_definition(session, definition_id)
+        if target.process_id != row.process_id:
+            raise MigrationRefused(
+                f"version {target.version} belongs to process '{target.process_id}', "
+                f"not '{row.process_id}'"
+            )
+        if target.id == old_definition.id:
+            raise MigrationRefused(f"instance {instance_id} already runs version {target.version}")
+        spec, subprocess_specs = self.specs.get(target)
+        try:
+            top_diff, sub_diffs = diff_workflow(spec_registry(), workflow, spec, subprocess_specs)
+        except Exception as exc:  # the library's diff has no error contract of its own
+            raise MigrationRefused(f"the versions cannot be compared: {exc}") from exc
+        reasons = _migration_blockers(top_diff, sub_diffs)
+        if reasons:
+            raise MigrationRefused(
+                f"instance {instance_id} cannot move to version {target.version}", reasons
+            )
+        migrate_workflow(top_diff, workflow, spec)
+        for sp_id, sp_diff in sub_diffs.items():
+            sp = workflow.subprocesses.get(sp_id)
+            if sp is not None and sp_diff is not None:
+                migrate_workflow(sp_diff, sp, subprocess_specs[sp.spec.name])
+        workflow.subprocess_specs = subprocess_specs
+        row.definition_id = target.id
+        recorder = self._recorder(actor)
+        recorder.add(
+            "migrated", detail=f"version {old_definition.version} -> version {target.version}"
+        )
+        if row.status == RUNNING:
+            self._advance(session, row, target, workflow, recorder)
+        else:
+            row.state = dump_state(workflow)
+            self._save_events(session, row.id, recorder)
+        return self._view(session, row, target, workflow)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def instance(self, session: Session, instance_id: int) -> InstanceView:
+        """The current view of an instance."""
+        row = self._instance_row(session, instance_id)
+        definition = deployments.get_definition(session, row.definition_id)
+        spec, subprocess_specs = self.specs.get(definition)
+        workflow = load_state(row.state, spec, subprocess_specs)
+        return self._view(session, row, definition, workflow)
+
+    def task(self, session: Session, task_id: int) -> TaskView:
+        """A human task by id."""
+        return _task_view(self._task_row(session, task_id))
+
+    def form(self, session: Session, task_id: int) -> dict[str, Any] | None:
+        """The form document (JSON Schema) of a human task, if it has one."""
+        task_row = self._task_row(session, task_id)
+        if not task_row.form:
+            return None
+        instance = self._instance_row(session, task_row.instance_id)
+        definition = deployments.get_definition(session, instance.definition_id)
+        return definition.forms["documents"].get(task_row.form)
+
+    def task_data(self, session: Session, task_id: int) -> dict[str, Any]:
+        """The data a ready human task sees (what its form is filled from)."""
+        task_row = self._task_row(session, task_id)
+        instance = self._instance_row(session, task_row.instance_id)
+        definition = deployments.get_definition(session, instance.definition_id)
+        workflow = load_state(instance.state, *self.specs.get(definition))
+        task = workflow.get_task_from_id(_uuid(task_row.task_guid))
+        return copy.deepcopy(task.data) if task is not None else {}
+
+    def audit_trail(self, session: Session, instance_id: int) -> list[AuditView]:
+        """Every audit event of an instance, oldest first."""
+        self._instance_row(session, instance_id)
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+        )
+        return [
+            AuditView(
+                id=r.id, at=aware(r.at), actor=r.actor, action=r.action, element_id=r.element_id,
+                element_name=r.element_name, element_type=r.element_type, detail=r.detail,
+                changes=r.changes,
+            )
+            for r in rows
+        ]
+
+    # -- the step ---------------------------------------------------------------------------
+
+    def _advance(
+        self,
+        session: Session,
+        row: ProcessInstance,
+        definition: ProcessDefinition,
+        workflow: BpmnWorkflow,
+        recorder: _Recorder,
+        *,
+        act: Callable[[BpmnWorkflow], None] | None = None,
+    ) -> None:
+        """Act, advance to the next wait state and save everything the step changed."""
+        try:
+            with using_clock(self.config.clock):
+                if act is not None:
+                    act(workflow)
+                workflow.refresh_timers()
+                workflow.do_engine_steps(did_complete_task=recorder.did_complete)
+            self._check_progress(workflow)
+        except (WorkflowException, SpiffWorkflowException, ExpressionError) as exc:
+            element, message = _describe_failure(exc)
+            row.status, row.error_element, row.error_message = ERROR, element, message
+            recorder.add("error", element_id=element, detail=message)
+        self._save(session, row, definition, workflow, recorder)
+
+    def _save(
+        self,
+        session: Session,
+        row: ProcessInstance,
+        definition: ProcessDefinition,
+        workflow: BpmnWorkflow,
+        recorder: _Recorder,
+    ) -> None:
+        now = recorder.now
+        if workflow.completed and row.status == RUNNING:
+            row.status, row.ended_at = COMPLETED, now
+            recorder.add("completed")
+        row.state = dump_state(workflow)
+        row.task_count = _task_count(workflow)
+        row.updated_at = now
+        if row.status in (COMPLETED, TERMINATED):
+            projection.clear(session, instance_id=row.id, now=now, actor=recorder.actor)
+            row.next_timer_at = None
+        else:
+            forms = definition.forms.get("by_element", {})
+            _, cancelled = projection.sync(
+                session,
+                instance_id=row.id,
+                process_id=row.process_id,
+                workflow=workflow,
+                forms=forms,
+                resolve_group=self.config.resolve_group,
+                now=now,
+                actor=recorder.actor,
+            )
+            for element in cancelled:
+                recorder.add("task_cancelled", element_id=element)
+            dues = [view.due_at for _, view in projection.pending_timers(workflow)]
+            row.next_timer_at = min(dues) if dues else None
+        events = workflow.get_events()
+        if events:
+            session.execute(
+                insert(Message),
+                [
+                    {
+                        "name": e.event_definition.name,
+                        "payload": _json_data(e.payload or {}),
+                        "correlations": dict(e.correlations or {}),
+                        "source_instance_id": row.id,
+                        "status": "pending",
+                        "delivered_to": None,
+                        "created_at": now,
+                    }
+                    for e in events
+                ],
+            )
+            session.info["tiaojie_outbox"] = True
+            row.state = dump_state(workflow)  # the thrown events now live in the outbox
+        self._save_events(session, row.id, recorder)
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise ConcurrentUpdate(
+                f"instance {row.id} was changed by someone else at the same time; try again"
+            ) from exc
+
+    def _check_progress(self, workflow: BpmnWorkflow) -> None:
+        """Refuse the silent stall SpiffWorkflow falls into past its task-tree depth limit."""
+        count = _task_count(workflow)
+        if count > self.config.max_tasks_per_instance:
+            raise TaskLimitExceeded(
+                f"the instance holds {count} tasks, more than the limit of "
+                f"{self.config.max_tasks_per_instance}; the diagram probably loops"
+            )
+        stuck = [t for t in workflow.get_tasks(state=TaskState.READY) if not t.task_spec.manual]
+        pending = workflow.get_tasks(state=_PENDING)
+        if stuck or (not workflow.completed and not pending):
+            last = stuck[0] if stuck else workflow.last_task
+            where = projection.element_id(last) if last is not None else "?"
+            raise TaskLimitExceeded(
+                f"the process stopped advancing at '{where}' although it has not ended; "
+                "the diagram probably loops too deeply"
+            )
+
+    def _fire(self, session: Session, row: ProcessInstance) -> None:
+        definition = deployments.get_definition(session, row.definition_id)
+        spec, subprocess_specs = self.specs.get(definition)
+        workflow = load_state(row.state, spec, subprocess_specs)
+        workflow.script_engine = self.script_engine
+        recorder = self._recorder(ENGINE_ACTOR)
+        now = recorder.now
+        due = [view for _, view in projection.pending_timers(workflow) if view.due_at <= now]
+        for view in due:
+            recorder.add("timer_fired", element_id=view.element_id, detail=view.due_at.isoformat())
+        self._advance(session, row, definition, workflow, recorder)
+
+    def _next_due(self, session: Session) -> ProcessInstance | None:
+        query = (
+            select(ProcessInstance)
+            .where(ProcessInstance.status == RUNNING, ProcessInstance.next_timer_at <= self.now())
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(1)
+        )
+        if self.db.is_postgres:
+            query = query.with_for_update(skip_locked=True)
+        return session.scalar(query)
+
+    def _receive(
+        self,
+        session: Session,
+        instance_id: int,
+        name: str,
+        payload: dict[str, Any],
+        correlations: dict[str, Any],
+        actor: str,
+    ) -> None:
+        row, definition, workflow = self._load(session, instance_id)
+        recorder = self._recorder(actor)
+        recorder.add("message_received", detail=name, changes=payload or None)
+
+        def act(wf: BpmnWorkflow) -> None:
+            wf.send_event(BpmnEvent(MessageEventDefinition(name), payload, correlations))
+
+        self._advance(session, row, definition, workflow, recorder, act=act)
+
+    def _receivers(
+        self,
+        session: Session,
+        name: str,
+        correlations: dict[str, Any],
+        *,
+        business_key: str | None = None,
+        instance_id: int | None = None,
+    ) -> list[int]:
+        query = (
+            select(MessageSubscription.instance_id, MessageSubscription.correlations)
+            .join(ProcessInstance, ProcessInstance.id == MessageSubscription.instance_id)
+            .where(MessageSubscription.message_name == name, ProcessInstance.status == RUNNING)
+        )
+        if business_key is not None:
+            query = query.where(ProcessInstance.business_key == business_key)
+        if instance_id is not None:
+            query = query.where(ProcessInstance.id == instance_id)
+        receivers: list[int] = []
+        for found_id, expected in session.execute(query.order_by(MessageSubscription.instance_id)):
+            if found_id not in receivers and _correlates(correlations, expected):
+                receivers.append(found_id)
+        return receivers
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def _load(
+        self, session: Session, instance_id: int
+    ) -> tuple[ProcessInstance, ProcessDefinition, BpmnWorkflow]:
+        row = self._instance_row(session, instance_id, lock=True)
+        definition = deployments.get_definition(session, row.definition_id)
+        spec, subprocess_specs = self.specs.get(definition)
+        workflow = load_state(row.state, spec, subprocess_specs)
+        workflow.script_engine = self.script_engine
+        return row, definition, workflow
+
+    def _instance_row(self, session: Session, instance_id: int, *, lock: bool = False) -> ProcessInstance:
+        try:
+            row = session.get(ProcessInstance, instance_id, with_for_update=lock or None, populate_existing=lock)
+        except OperationalError as exc:
+            raise ConcurrentUpdate(f"instance {instance_id} is busy; try again") from exc
+        if row is None:
+            raise NotFound(f"no process instance {instance_id}")
+        return row
+
+    def _task_row(self, session: Session, task_id: int) -> HumanTask:
+        row = session.get(HumanTask, task_id, populate_existing=True)
+        if row is None:
+            raise NotFound(f"no task {task_id}")
+        return row
+
+    def _require_running(self, row: ProcessInstance) -> None:
+        if row.status != RUNNING:
+            raise StateConflict(f"instance {row.id} is {row.status}; its tasks cannot be worked now")
+
+    def _recorder(self, actor: str) -> _Recorder:
+        return _Recorder(actor=actor, now=self.now(), max_steps=self.config.max_steps_per_advance)
+
+    def _touch(
+        self,
+        session: Session,
+        row: ProcessInstance,
+        actor: str,
+        action: str,
+        *,
+        detail: str | None = None,
+        changes: dict[str, Any] | None = None,
+    ) -> None:
+        recorder = self._recorder(actor)
+        recorder.add(action, detail=detail, changes=changes)
+        row.updated_at = recorder.now
+        self._save_events(session, row.id, recorder)
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise ConcurrentUpdate(f"instance {row.id} was changed at the same time; try again") from exc
+
+    def _audit(
+        self, session: Session, instance_id: int, actor: str, action: str, task_row: HumanTask,
+        detail: str | None = None,
+    ) -> None:
+        session.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "instance_id": instance_id, "at": self.now(), "actor": actor, "action": action,
+                    "element_id": task_row.element_id, "element_name": task_row.name,
+                    "element_type": "UserTask", "detail": detail, "changes": None,
+                }
+            ],
+        )
+
+    def _save_events(self, session: Session, instance_id: int, recorder: _Recorder) -> None:
+        if recorder.events:
+            session.execute(
+                insert(AuditEvent), [{"instance_id": instance_id, **e} for e in recorder.events]
+            )
+            recorder.events = []
+
+    def _view(
+        self,
+        session: Session,
+        row: ProcessInstance,
+        definition: ProcessDefinition,
+        workflow: BpmnWorkflow,
+    ) -> InstanceView:
+        tasks = session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == row.id, HumanTask.state == "ready")
+            .order_by(HumanTask.id)
+        )
+        return InstanceView(
+            id=row.id,
+            process_id=row.process_id,
+            definition_id=definition.id,
+            version=definition.version,
+            business_key=row.business_key,
+            status=row.status,
+            data=copy.deepcopy(_instance_data(workflow)),
+            ready_tasks=tuple(_task_view(t) for t in tasks),
+            timers=tuple(sorted((v for _, v in projection.pending_timers(workflow)), key=lambda v: v.due_at)),
+            awaiting=tuple(v for _, v in projection.awaited_messages(workflow)),
+            error_element=row.error_element,
+            error_message=row.error_message,
+            completed_elements=_elements(workflow, TaskState.COMPLETED),
+            active_elements=_elements(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR),
+        )
+
+
+def _task_view(row: HumanTask | Row[Any]) -> TaskView:
+    return TaskView(
+        id=row.id,
+        instance_id=row.instance_id,
+        element_id=row.element_id,
+        name=row.name,
+        form=row.form,
+        lane=row.lane,
+        candidate_group=row.candidate_group,
+        assignee=row.assignee,
+        state=row.state,
+        priority=row.priority,
+        created_at=aware(row.created_at),
+        due_at=aware(row.due_at) if row.due_at is not None else None,
+    )
+
+
+def _instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The instance's data as the latest task sees it (the end data once it has completed)."""
+    if workflow.completed:
+        return dict(workflow.data) or dict(workflow.last_task.data if workflow.last_task else {})
+    candidates = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR)
+    if candidates:
+        merged: dict[str, Any] = {}
+        for task in candidates:
+            merged.update(task.data)
+        return merged
+    return dict(workflow.last_task.data) if workflow.last_task else {}
+
+
+def _elements(workflow: BpmnWorkflow, state: int) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for task in workflow.get_tasks(state=state):
+        if getattr(task.task_spec, "bpmn_id", None):
+            seen[task.task_spec.bpmn_id] = None
+    return tuple(seen)
+
+
+def _task_count(workflow: BpmnWorkflow) -> int:
+    return len(workflow.tasks) + sum(len(sp.tasks) for sp in workflow.subprocesses.values())
+
+
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    for key, value in after.items():
+        if key not in before or before[key] != value:
+            changed[key] = [before.get(key), value]
+    for key in before:
+        if key not in after:
+            changed[key] = [before[key], None]
+    return _json_data(changed)
+
+
+def _json_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of ``data`` holding only JSON values; anything else is refused by name."""
+    return {str(k): _json_value(v, str(k)) for k, v in data.items()}
+
+
+def _json_value(value: Any, path: str) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise FormValidationError({path: [f"a {type(value).__name__} is not a JSON value"]})
+
+
+def _uuid(value: str):  # type: ignore[no-untyped-def]
+    from uuid import UUID
+
+    return UUID(value)
+
+
+def _correlates(message: Mapping[str, Any], expected: Mapping[str, Any]) -> bool:
+    # SpiffWorkflow's own rule: an instance that holds no correlation yet takes the first message;
+    # otherwise some correlation key of the message must carry the instance's value.
+    if not message or not expected:
+        return True
+    return any(message.get(key) == expected.get(key) for key in message)
+
+
+def _describe(correlations: Mapping[str, Any] | None) -> str:
+    return f" with correlation {dict(correlations)}" if correlations else ""
+
+
+def _describe_failure(exc: Exception) -> tuple[str | None, str]:
+    """The element and a plain message for an error raised inside a step."""
+    element = None
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
+    if spec is not None:
+        element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, (ExpressionError, TaskLimitExceeded)):
+            return element or getattr(cause, "element", None), str(cause)
+        cause = getattr(cause, "exception", None) or cause.__cause__
+    message = getattr(exc, "error_msg", None) or str(exc)
+    return element, str(message).splitlines()[0] if message else type(exc).__name__
+
+
+_ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+
+def _migration_blockers(top_diff: Any, sub_diffs: Mapping[Any, Any]) -> list[str]:
+    """Why an instance cannot move to the new spec: where it stands now was removed.
+
+    Elements it already passed may change or go; elements it waits in may change (they are
+    re-entered on the new spec) but must still exist.
+    """
+    reasons = []
+    for diff in [top_diff, *(d for d in sub_diffs.values() if d is not None)]:
+        for task in diff.removed:
+            if task.has_state(_ACTIVE) and getattr(task.task_spec, "bpmn_id", None):
+                reasons.append(f"element '{projection.element_id(task)}' is active but no longer exists")
+    for sp_id, diff in sub_diffs.items():
+        if diff is None:
+            reasons.append(f"a running subprocess ({sp_id}) calls a process the new version removed")
+    return reasons
+
+
+__all__ = [
+    "COMPLETED",
+    "ERROR",
+    "RUNNING",
+    "SUSPENDED",
+    "TERMINATED",
+    "Engine",
+    "EngineConfig",
+    "EngineError",
+    "MessageWait",
+    "TimerView",
+    "lane_as_group",
+]
