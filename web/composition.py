@@ -1,0 +1,75 @@
+"""Where the parts are put together: the database, the engine and its configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.database import Database
+from engine.runtime import Engine, EngineConfig
+from web.settings import PROJECT_ROOT, Settings
+
+BPMN_DIR = PROJECT_ROOT / "bpmn"
+
+
+def open_database(settings: Settings) -> Database:
+    """Connect to the configured database."""
+    return Database(settings.database_url)
+
+
+def upgrade(database: Database) -> None:
+    """Bring the schema up to date (every migration branch)."""
+    database.upgrade()
+
+
+def build_engine(database: Database, config: EngineConfig | None = None) -> Engine:
+    """The engine as the application runs it."""
+    return Engine(database, config or EngineConfig())
+
+
+def trial_run(
+    paths: Sequence[Path], *, data: dict[str, Any], process_id: str | None, folder: Path
+) -> dict[str, Any]:
+    """Deploy files into a throwaway database, start a process and describe where it waits."""
+    from engine.definitions import read_paths
+
+    database = Database(f"sqlite:///{folder / 'try.db'}")
+    try:
+        upgrade(database)
+        engine = build_engine(database)
+        files = read_paths(paths)
+        with engine.transaction() as session:
+            deployment = engine.deploy(session, files, actor="try")
+            startable = sorted(d.process_id for d in deployment.definitions)
+            chosen = process_id or (startable[0] if startable else None)
+            if chosen not in startable:
+                from engine.errors import NotFound
+
+                raise NotFound(
+                    f"process '{chosen}' is not in these files; startable: {', '.join(startable)}"
+                )
+            view = engine.start(session, chosen, data=data, actor="try")
+        return {
+            "process": chosen,
+            "startable": startable,
+            "status": view.status,
+            "error": (
+                {"element": view.error_element, "message": view.error_message}
+                if view.error_message
+                else None
+            ),
+            "ready_tasks": [
+                {"element": t.element_id, "name": t.name, "lane": t.lane, "form": t.form,
+                 "candidate_group": t.candidate_group, "due_at": t.due_at}
+                for t in view.ready_tasks
+            ],
+            "timers": [{"element": t.element_id, "name": t.name, "due_at": t.due_at} for t in view.timers],
+            "awaited_messages": [
+                {"element": m.element_id, "message": m.message_name} for m in view.awaiting
+            ],
+            "data": dict(view.data),
+            "warnings": list(deployment.warnings),
+        }
+    finally:
+        database.dispose()
