@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,27 +25,47 @@ from engine.models import Deployment, DeploymentFile, ProcessDefinition
 from engine.serialization import dump_specs, load_specs
 from engine.views import DefinitionView, DeploymentView
 
-Specs = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
+@dataclass(frozen=True)
+class CachedDefinition:
+    """What a step needs of a definition: its identity, forms and restored specs."""
+
+    id: int
+    process_id: str
+    name: str
+    version: int
+    forms: dict[str, Any]
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+
+    @property
+    def form_by_element(self) -> dict[str, str]:
+        """Element id -> form key."""
+        return self.forms.get("by_element", {})
 
 
-class SpecCache:
-    """Compiled specs by definition id; definitions never change, so entries never go stale."""
+class DefinitionCache:
+    """Definitions by id, specs restored; definitions never change, so entries never go stale."""
 
     def __init__(self, size: int = 256):
         self._size = size
-        self._entries: OrderedDict[int, Specs] = OrderedDict()
+        self._entries: OrderedDict[int, CachedDefinition] = OrderedDict()
 
-    def get(self, definition: ProcessDefinition) -> Specs:
-        """Return the specs of a definition, restoring them from the database row if needed."""
-        specs = self._entries.get(definition.id)
-        if specs is None:
-            specs = load_specs(definition.specs)
-            self._entries[definition.id] = specs
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        else:
-            self._entries.move_to_end(definition.id)
-        return specs
+    def get(self, session: Session, definition_id: int) -> CachedDefinition:
+        """Return a definition, reading and restoring it on first use."""
+        cached = self._entries.get(definition_id)
+        if cached is not None:
+            self._entries.move_to_end(definition_id)
+            return cached
+        row = get_definition(session, definition_id)
+        spec, subprocess_specs = load_specs(row.specs)
+        cached = CachedDefinition(
+            id=row.id, process_id=row.process_id, name=row.name, version=row.version,
+            forms=row.forms, spec=spec, subprocess_specs=subprocess_specs,
+        )
+        self._entries[definition_id] = cached
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return cached
 
 
 def deploy(

@@ -7,12 +7,14 @@ case page's deadlines and the timer worker read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, delete, insert, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -26,6 +28,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import aware
 from engine.models import HumanTask, MessageSubscription, PendingTimer
+
+TASKS_TABLE = HumanTask.__table__
 from engine.views import LaneContext, MessageWait, TimerView
 
 GroupResolver = Callable[[LaneContext], "str | None"]
@@ -55,10 +59,10 @@ def element_name(task: Task) -> str:
     return getattr(task.task_spec, "bpmn_name", None) or element_id(task)
 
 
-def ready_human_tasks(workflow: BpmnWorkflow, forms: dict[str, str]) -> list[ReadyTask]:
-    """Every human task that is ready in the workflow, with its due time if a timer bounds it."""
+def ready_human_tasks(tasks: Iterable[Task], forms: dict[str, str]) -> list[ReadyTask]:
+    """Describe ready human tasks, with their due time if a timer bounds them."""
     found = []
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+    for task in tasks:
         spec = task.task_spec
         props = (getattr(spec, "extensions", None) or {}).get("properties", {}) or {}
         found.append(
@@ -93,41 +97,88 @@ def awaited_messages(workflow: BpmnWorkflow) -> Iterator[tuple[Task, MessageWait
                 yield task, MessageWait(element_id(task), definition.name, correlations)
 
 
+@dataclass(frozen=True)
+class Waits:
+    """Where a workflow waits: ready human tasks (by guid), timers and awaited messages."""
+
+    ready: frozenset[str]
+    timers: tuple[tuple[str, str, str, datetime], ...]
+    messages: tuple[tuple[str, str, str, str], ...]
+
+    @property
+    def next_timer_at(self) -> datetime | None:
+        """The earliest due time among the timers."""
+        return min((t[3] for t in self.timers), default=None)
+
+
+NOTHING = Waits(frozenset(), (), ())
+
+
+def capture(workflow: BpmnWorkflow, pending: list[Task] | None = None) -> Waits:
+    """Take the workflow's waiting points, cheaply enough to do before and after every step.
+
+    ``pending`` may pass the workflow's unfinished tasks if the caller already walked the tree.
+    """
+    if pending is None:
+        pending = workflow.get_tasks(state=TaskState.READY)
+    ready = frozenset(
+        str(t.id) for t in pending if t.state == TaskState.READY and t.task_spec.manual
+    )
+    timers = tuple(
+        (str(task.id), view.element_id, view.name, view.due_at)
+        for task, view in pending_timers(workflow)
+    )
+    messages = tuple(
+        (str(task.id), view.element_id, view.message_name,
+         json.dumps(dict(view.correlations), sort_keys=True, default=str))
+        for task, view in awaited_messages(workflow)
+    )
+    return Waits(ready, timers, messages)
+
+
 def sync(
     session: Session,
     *,
     instance_id: int,
     process_id: str,
     workflow: BpmnWorkflow,
+    before: Waits,
+    after: Waits,
+    finished: frozenset[str],
     forms: dict[str, str],
     resolve_group: GroupResolver,
     now: datetime,
     actor: str,
-) -> tuple[list[ReadyTask], list[str]]:
-    """Rewrite the instance's projection rows; return new ready tasks and cancelled elements."""
-    ready = ready_human_tasks(workflow, forms)
-    existing = {
-        guid: (row_id, element)
-        for row_id, guid, element in session.execute(
-            select(HumanTask.id, HumanTask.task_guid, HumanTask.element_id).where(
-                HumanTask.instance_id == instance_id, HumanTask.state == "ready"
-            )
-        )
-    }
-    ready_guids = {t.guid for t in ready}
-    gone = [(row_id, element) for guid, (row_id, element) in existing.items() if guid not in ready_guids]
+) -> tuple[list[str], list[Row[Any]] | None]:
+    """Write what changed between two snapshots.
+
+    Returns the elements of interrupted tasks and the rows of the human tasks created.
+
+    The projection always equals the snapshot taken after the previous step, so the difference
+    of the two snapshots is exactly what to write, without reading the rows back.
+    """
+    gone = before.ready - after.ready - finished
+    cancelled: list[str] = []
     if gone:
         # A ready task that left without being completed was interrupted (boundary event,
         # termination, migration); the row stays for the record.
-        session.execute(
-            update(HumanTask)
-            .where(HumanTask.id.in_([row_id for row_id, _ in gone]))
-            .values(state="cancelled", ended_at=now, ended_by=actor)
+        cancelled = list(
+            session.connection().execute(
+                update(TASKS_TABLE)
+                .where(TASKS_TABLE.c.task_guid.in_(sorted(gone)), TASKS_TABLE.c.state == "ready")
+                .values(state="cancelled", ended_at=now, ended_by=actor)
+                .returning(TASKS_TABLE.c.element_id)
+            ).scalars()
         )
-    new = [t for t in ready if t.guid not in existing]
-    if new:
-        session.execute(
-            insert(HumanTask),
+    created: list[Row[Any]] | None = None
+    if after.ready - before.ready:
+        tasks = sorted(
+            (workflow.get_task_from_id(UUID(guid)) for guid in after.ready - before.ready),
+            key=lambda t: (t.last_state_change, element_id(t)),
+        )
+        new = ready_human_tasks(tasks, forms)
+        created = session.connection().execute(
+            insert(TASKS_TABLE).returning(*TASKS_TABLE.c, sort_by_parameter_order=True),
             [
                 {
                     "instance_id": instance_id,
@@ -144,56 +195,37 @@ def sync(
                     "priority": t.priority,
                     "created_at": now,
                     "due_at": t.due_at,
+                    "ended_at": None,
+                    "ended_by": None,
                 }
                 for t in new
             ],
+        ).all()
+    if before.timers != after.timers:
+        session.execute(delete(PendingTimer).where(PendingTimer.instance_id == instance_id))
+        if after.timers:
+            session.execute(
+                insert(PendingTimer),
+                [
+                    {"instance_id": instance_id, "task_guid": guid, "element_id": element,
+                     "name": name, "due_at": due}
+                    for guid, element, name, due in after.timers
+                ],
+            )
+    if before.messages != after.messages:
+        session.execute(
+            delete(MessageSubscription).where(MessageSubscription.instance_id == instance_id)
         )
-    _rewrite_waits(session, instance_id, workflow)
-    return new, [element for _, element in gone]
-
-
-def clear(session: Session, *, instance_id: int, now: datetime, actor: str) -> None:
-    """Drop every waiting point of an instance that has ended."""
-    session.execute(
-        update(HumanTask)
-        .where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
-        .values(state="cancelled", ended_at=now, ended_by=actor)
-    )
-    session.execute(delete(PendingTimer).where(PendingTimer.instance_id == instance_id))
-    session.execute(
-        delete(MessageSubscription).where(MessageSubscription.instance_id == instance_id)
-    )
-
-
-def _rewrite_waits(session: Session, instance_id: int, workflow: BpmnWorkflow) -> None:
-    session.execute(delete(PendingTimer).where(PendingTimer.instance_id == instance_id))
-    session.execute(
-        delete(MessageSubscription).where(MessageSubscription.instance_id == instance_id)
-    )
-    timers = [
-        {
-            "instance_id": instance_id,
-            "task_guid": str(task.id),
-            "element_id": view.element_id,
-            "name": view.name,
-            "due_at": view.due_at,
-        }
-        for task, view in pending_timers(workflow)
-    ]
-    if timers:
-        session.execute(insert(PendingTimer), timers)
-    waits = [
-        {
-            "instance_id": instance_id,
-            "task_guid": str(task.id),
-            "element_id": view.element_id,
-            "message_name": view.message_name,
-            "correlations": dict(view.correlations),
-        }
-        for task, view in awaited_messages(workflow)
-    ]
-    if waits:
-        session.execute(insert(MessageSubscription), waits)
+        if after.messages:
+            session.execute(
+                insert(MessageSubscription),
+                [
+                    {"instance_id": instance_id, "task_guid": guid, "element_id": element,
+                     "message_name": name, "correlations": json.loads(correlations)}
+                    for guid, element, name, correlations in after.messages
+                ],
+            )
+    return cancelled, created
 
 
 def _waiting_event_tasks(workflow: BpmnWorkflow) -> list[Task]:

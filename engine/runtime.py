@@ -15,16 +15,17 @@ after a fix.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
-from sqlalchemy.exc import OperationalError
+from uuid import UUID
+
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
@@ -32,7 +33,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from engine import deployments, projection
+from engine import deployments, projection, store
 from engine.clock import Clock, aware, system_clock, using_clock
 from engine.database import Database
 from engine.errors import (
@@ -46,6 +47,7 @@ from engine.errors import (
     TaskLimitExceeded,
     TaskOwnershipError,
 )
+from engine.deployments import CachedDefinition
 from engine.forms import validate_form_data
 from engine.models import (
     AuditEvent,
@@ -55,6 +57,8 @@ from engine.models import (
     ProcessDefinition,
     ProcessInstance,
 )
+from engine.projection import Waits
+from engine.store import InstanceRow
 from engine.sandbox import SandboxedScriptEngine
 from engine.serialization import dump_state, load_state, spec_registry
 from engine.views import (
@@ -148,13 +152,27 @@ class _Recorder:
             )
         if task.depth >= MAX_TREE_DEPTH:
             raise TaskLimitExceeded(
-                f"the process passed '{projection.element_id(task)}' {task.depth} times in a row "
+                f"the process ran {task.depth} elements in a row up to '{projection.element_id(task)}' "
                 "without waiting; the diagram loops (model repeated rounds as separate steps)"
             )
         if getattr(task.task_spec, "bpmn_id", None) is None:
             return  # engine-internal bookkeeping specs are not elements of the diagram
         changes = _changes(task.parent.data if task.parent else {}, task.data)
         self.add("element_completed", task=task, changes=changes or None)
+
+
+@dataclass
+class _Loaded:
+    """An instance restored for a step, with where it waited before the step."""
+
+    row: InstanceRow
+    definition: CachedDefinition
+    workflow: BpmnWorkflow
+    before: Waits
+    # The workflow's unfinished tasks, when a walk of the tree already found them.
+    pending: list[Task] | None = None
+    # Rows of the human tasks this step created, when they are all the instance's ready tasks.
+    new_tasks: list[Row[Any]] | None = None
 
 
 class Engine:
@@ -164,7 +182,7 @@ class Engine:
         self.db = db
         self.config = config or EngineConfig()
         self.script_engine = SandboxedScriptEngine(functions=dict(self.config.functions))
-        self.specs = deployments.SpecCache()
+        self.definitions_cache = deployments.DefinitionCache()
 
     # -- transactions -----------------------------------------------------------------------
 
@@ -189,7 +207,7 @@ class Engine:
         return deployments.deploy(session, files, actor=actor, note=note, now=self.now())
 
     def definitions(self, session: Session, process_id: str | None = None) -> list[DefinitionView]:
-        """Every deployed definition version, newest first."""
+        """Every deployed definition version, by process and newest first."""
         query = select(ProcessDefinition).order_by(
             ProcessDefinition.process_id, ProcessDefinition.version.desc()
         )
@@ -214,18 +232,21 @@ class Engine:
         definition_id: int | None = None,
     ) -> InstanceView:
         """Start an instance of the latest (or the given) version and advance it to a wait state."""
-        definition = (
-            deployments.get_definition(session, definition_id)
-            if definition_id is not None
-            else deployments.latest_definition(session, process_id)
-        )
-        spec, subprocess_specs = self.specs.get(definition)
+        if definition_id is None:
+            definition_id = store.latest_definition_id(session, process_id)
+            if definition_id is None:
+                raise NotFound(f"no process '{process_id}' has been deployed")
+        definition = self.definitions_cache.get(session, definition_id)
+        payload = _json_data(data or {})
         now = self.now()
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        workflow = BpmnWorkflow(
+            definition.spec, definition.subprocess_specs, script_engine=self.script_engine
+        )
         start_task = workflow.get_next_task(state=TaskState.READY)
-        if start_task is not None and data:
-            start_task.set_data(**_json_data(data))
-        row = ProcessInstance(
+        if start_task is not None and payload:
+            start_task.set_data(**copy.deepcopy(payload))
+        row = store.insert_instance(
+            session,
             definition_id=definition.id,
             process_id=definition.process_id,
             business_key=business_key,
@@ -235,31 +256,32 @@ class Engine:
             created_by=actor,
             updated_at=now,
         )
-        session.add(row)
-        session.flush()
+        loaded = _Loaded(row, definition, workflow, projection.NOTHING)
         recorder = _Recorder(actor=actor, now=now, max_steps=self.config.max_steps_per_advance)
-        recorder.add("started", detail=f"version {definition.version}", changes=_json_data(data or {}))
-        self._advance(session, row, definition, workflow, recorder)
-        return self._view(session, row, definition, workflow)
+        recorder.add("started", detail=f"version {definition.version}", changes=payload or None)
+        return self._advance(session, loaded, recorder)
 
     def complete_task(
         self, session: Session, task_id: int, *, data: Mapping[str, Any] | None, actor: str
     ) -> InstanceView:
         """Complete a human task with the submitted data and advance the instance."""
         task_row = self._task_row(session, task_id)
-        row, definition, workflow = self._load(session, task_row.instance_id)
-        task_row = self._task_row(session, task_id)  # re-read under the instance lock
+        loaded = self._load(session, task_row.instance_id)
+        if self.db.is_postgres:
+            # Read again under the row lock.  (On SQLite the first read already ran inside the
+            # write transaction, BEGIN IMMEDIATE, so nobody could have changed it since.)
+            task_row = self._task_row(session, task_id)
         if task_row.state != "ready":
             raise StateConflict(f"task '{task_row.name}' is already {task_row.state}")
-        self._require_running(row)
+        self._require_running(loaded.row)
         if task_row.assignee not in (None, actor):
             raise TaskOwnershipError(
                 f"task '{task_row.name}' is claimed by {task_row.assignee}; only they can complete it"
             )
         payload = _json_data(data or {})
         if task_row.form:
-            validate_form_data(definition.forms["documents"][task_row.form], payload)
-        task = workflow.get_task_from_id(_uuid(task_row.task_guid))
+            validate_form_data(loaded.definition.forms["documents"][task_row.form], payload)
+        task = loaded.workflow.get_task_from_id(UUID(task_row.task_guid))
         if task is None or task.state != TaskState.READY:
             raise StateConflict(f"task '{task_row.name}' is no longer waiting")
         now = self.now()
@@ -271,13 +293,10 @@ class Engine:
             task.run()
             recorder.add("task_completed", task=task, changes=_changes(before, task.data) or None)
 
-        session.execute(
-            update(HumanTask)
-            .where(HumanTask.id == task_row.id)
-            .values(state="completed", assignee=actor, ended_at=now, ended_by=actor)
+        store.finish_task(session, task_row.id, actor=actor, now=now)
+        return self._advance(
+            session, loaded, recorder, act=act, finished=frozenset([task_row.task_guid])
         )
-        self._advance(session, row, definition, workflow, recorder, act=act)
-        return self._view(session, row, definition, workflow)
 
     def claim_task(self, session: Session, task_id: int, *, actor: str) -> TaskView:
         """Take a task for oneself; exactly one of several simultaneous claimants wins."""
@@ -293,17 +312,17 @@ class Engine:
             if task_row.assignee != actor:
                 raise TaskOwnershipError(f"task '{task_row.name}' is claimed by {task_row.assignee}")
         else:
-            self._audit(session, task_row.instance_id, actor, "claimed", task_row)
+            self._audit_task(session, task_row, actor, "claimed")
         return _task_view(task_row)
 
     def unclaim_task(self, session: Session, task_id: int, *, actor: str) -> TaskView:
         """Give a claimed task back to its group's queue; only its holder can."""
-        task_row = self._task_row(session, task_id)
         done = session.execute(
             update(HumanTask)
             .where(HumanTask.id == task_id, HumanTask.state == "ready", HumanTask.assignee == actor)
             .values(assignee=None)
         ).rowcount
+        task_row = self._task_row(session, task_id)
         if not done:
             if task_row.state != "ready":
                 raise StateConflict(f"task '{task_row.name}' is already {task_row.state}")
@@ -311,27 +330,26 @@ class Engine:
                 f"task '{task_row.name}' is not claimed by {actor}"
                 + (f" but by {task_row.assignee}" if task_row.assignee else "")
             )
-        self._audit(session, task_row.instance_id, actor, "unclaimed", task_row)
-        session.refresh(task_row)
+        self._audit_task(session, task_row, actor, "unclaimed")
         return _task_view(task_row)
 
     def reassign_task(
         self, session: Session, task_id: int, *, assignee: str | None, actor: str
     ) -> TaskView:
         """Give a task to another person (or back to the queue); permission is the caller's check."""
-        task_row = self._task_row(session, task_id)
+        previous = self._task_row(session, task_id)
         done = session.execute(
             update(HumanTask)
             .where(HumanTask.id == task_id, HumanTask.state == "ready")
             .values(assignee=assignee)
         ).rowcount
         if not done:
-            raise StateConflict(f"task '{task_row.name}' is already {task_row.state}")
-        self._audit(
-            session, task_row.instance_id, actor, "reassigned", task_row,
-            detail=f"{task_row.assignee or '-'} -> {assignee or '-'}",
+            raise StateConflict(f"task '{previous.name}' is already {previous.state}")
+        task_row = self._task_row(session, task_id)
+        self._audit_task(
+            session, task_row, actor, "reassigned",
+            detail=f"{previous.assignee or '-'} -> {assignee or '-'}",
         )
-        session.refresh(task_row)
         return _task_view(task_row)
 
     def deliver_message(
@@ -346,13 +364,15 @@ class Engine:
         actor: str,
     ) -> list[int]:
         """Deliver a message to every instance waiting for it whose correlation matches."""
+        wanted = dict(correlations or {})
         receivers = self._receivers(
-            session, name, dict(correlations or {}), business_key=business_key, instance_id=instance_id
+            session, name, wanted, business_key=business_key, instance_id=instance_id
         )
         if not receivers:
             raise NotFound(f"no instance is waiting for message '{name}'" + _describe(correlations))
+        body = _json_data(payload or {})
         for receiver in receivers:
-            self._receive(session, receiver, name, _json_data(payload or {}), dict(correlations or {}), actor)
+            self._receive(session, receiver, name, body, wanted, actor)
         return receivers
 
     def fire_due_timers(self, *, limit: int = 100) -> int:
@@ -361,12 +381,12 @@ class Engine:
         for _ in range(limit):
             try:
                 with self.transaction() as session:
-                    row = self._next_due(session)
-                    if row is None:
+                    instance_id = self._next_due(session)
+                    if instance_id is None:
                         break
-                    self._fire(session, row)
+                    self._fire(session, instance_id)
                     fired += 1
-            except (ConcurrentUpdate, StaleDataError):
+            except ConcurrentUpdate:
                 continue  # another worker advanced it first; its timers are no longer due
         return fired
 
@@ -384,8 +404,10 @@ class Engine:
                 )
                 if message is None:
                     break
-                receivers = self._receivers(session, message.name, message.correlations)
-                receivers = [r for r in receivers if r != message.source_instance_id]
+                receivers = [
+                    r for r in self._receivers(session, message.name, message.correlations)
+                    if r != message.source_instance_id
+                ]
                 for receiver in receivers:
                     self._receive(
                         session, receiver, message.name, message.payload, message.correlations,
@@ -398,49 +420,46 @@ class Engine:
 
     def suspend(self, session: Session, instance_id: int, *, actor: str) -> InstanceView:
         """Stop an instance from moving (timers and messages wait) until it is resumed."""
-        row, definition, workflow = self._load(session, instance_id)
+        loaded = self._load(session, instance_id)
+        row = loaded.row
         if row.status not in (RUNNING, ERROR):
             raise StateConflict(f"instance {instance_id} is {row.status} and cannot be suspended")
         row.status_before_suspend, row.status = row.status, SUSPENDED
-        self._touch(session, row, actor, "suspended")
-        return self._view(session, row, definition, workflow)
+        return self._save_without_step(session, loaded, actor, "suspended")
 
     def resume(self, session: Session, instance_id: int, *, actor: str) -> InstanceView:
         """Let a suspended instance move again; timers that fell due meanwhile fire now."""
-        row, definition, workflow = self._load(session, instance_id)
+        loaded = self._load(session, instance_id)
+        row = loaded.row
         if row.status != SUSPENDED:
             raise StateConflict(f"instance {instance_id} is {row.status}, not suspended")
         row.status, row.status_before_suspend = row.status_before_suspend or RUNNING, None
+        if row.status != RUNNING:
+            return self._save_without_step(session, loaded, actor, "resumed")
         recorder = self._recorder(actor)
         recorder.add("resumed")
-        if row.status == RUNNING:
-            self._advance(session, row, definition, workflow, recorder)
-        else:
-            self._save_events(session, row.id, recorder)
-        return self._view(session, row, definition, workflow)
+        return self._advance(session, loaded, recorder)
 
     def terminate(
         self, session: Session, instance_id: int, *, actor: str, reason: str = ""
     ) -> InstanceView:
         """End an instance for good: its tasks are cancelled and its timers dropped."""
-        row, definition, workflow = self._load(session, instance_id)
+        loaded = self._load(session, instance_id)
+        row = loaded.row
         if row.status in (COMPLETED, TERMINATED):
             raise StateConflict(f"instance {instance_id} has already ended ({row.status})")
         with using_clock(self.config.clock):
-            workflow.cancel()
-        now = self.now()
-        row.status, row.ended_at, row.state = TERMINATED, now, dump_state(workflow)
-        projection.clear(session, instance_id=row.id, now=now, actor=actor)
-        row.next_timer_at = None
-        self._touch(session, row, actor, "terminated", detail=reason or None)
-        return self._view(session, row, definition, workflow)
+            loaded.workflow.cancel()
+        row.status, row.ended_at = TERMINATED, self.now()
+        return self._save_without_step(session, loaded, actor, "terminated", detail=reason or None)
 
     def retry(self, session: Session, instance_id: int, *, actor: str) -> InstanceView:
         """Run again the elements that failed, after the cause was fixed."""
-        row, definition, workflow = self._load(session, instance_id)
+        loaded = self._load(session, instance_id)
+        row = loaded.row
         if row.status != ERROR:
             raise StateConflict(f"instance {instance_id} is {row.status}, not in error")
-        failed = workflow.get_tasks(state=TaskState.ERROR)
+        failed = loaded.workflow.get_tasks(state=TaskState.ERROR)
         recorder = self._recorder(actor)
         recorder.add("retried", element_id=row.error_element)
 
@@ -449,40 +468,39 @@ class Engine:
                 task._set_state(TaskState.READY)
 
         row.status, row.error_element, row.error_message = RUNNING, None, None
-        self._advance(session, row, definition, workflow, recorder, act=act)
-        return self._view(session, row, definition, workflow)
+        return self._advance(session, loaded, recorder, act=act)
 
     def update_data(
         self, session: Session, instance_id: int, *, data: Mapping[str, Any], actor: str
     ) -> InstanceView:
         """Set process data on an instance's waiting tasks (e.g. to fix what made it fail)."""
-        row, definition, workflow = self._load(session, instance_id)
+        loaded = self._load(session, instance_id)
         payload = _json_data(data)
-        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR):
+        for task in loaded.workflow.get_tasks(state=_PENDING):
             task.data.update(copy.deepcopy(payload))
-        workflow.data.update(copy.deepcopy(payload))
-        row.state = dump_state(workflow)
-        self._touch(session, row, actor, "data_updated", changes={k: [None, v] for k, v in payload.items()})
-        return self._view(session, row, definition, workflow)
+        changes = {k: [None, v] for k, v in payload.items()}
+        return self._save_without_step(session, loaded, actor, "data_updated", changes=changes)
 
     def migrate(
         self, session: Session, instance_id: int, *, definition_id: int, actor: str
     ) -> InstanceView:
         """Move a running instance to another version of its process, if the change allows it."""
-        row, old_definition, workflow = self._load(session, instance_id)
+        loaded = self._load(session, instance_id)
+        row, workflow = loaded.row, loaded.workflow
         if row.status in (COMPLETED, TERMINATED):
             raise MigrationRefused(f"instance {instance_id} has ended ({row.status})")
-        target = deployments.get_definition(session, definition_id)
+        target = self.definitions_cache.get(session, definition_id)
         if target.process_id != row.process_id:
             raise MigrationRefused(
                 f"version {target.version} belongs to process '{target.process_id}', "
                 f"not '{row.process_id}'"
             )
-        if target.id == old_definition.id:
+        if target.id == loaded.definition.id:
             raise MigrationRefused(f"instance {instance_id} already runs version {target.version}")
-        spec, subprocess_specs = self.specs.get(target)
         try:
-            top_diff, sub_diffs = diff_workflow(spec_registry(), workflow, spec, subprocess_specs)
+            top_diff, sub_diffs = diff_workflow(
+                spec_registry(), workflow, target.spec, target.subprocess_specs
+            )
         except Exception as exc:  # the library's diff has no error contract of its own
             raise MigrationRefused(f"the versions cannot be compared: {exc}") from exc
         reasons = _migration_blockers(top_diff, sub_diffs)
@@ -490,33 +508,31 @@ class Engine:
             raise MigrationRefused(
                 f"instance {instance_id} cannot move to version {target.version}", reasons
             )
-        migrate_workflow(top_diff, workflow, spec)
+        migrate_workflow(top_diff, workflow, target.spec)
         for sp_id, sp_diff in sub_diffs.items():
             sp = workflow.subprocesses.get(sp_id)
             if sp is not None and sp_diff is not None:
-                migrate_workflow(sp_diff, sp, subprocess_specs[sp.spec.name])
-        workflow.subprocess_specs = subprocess_specs
+                migrate_workflow(sp_diff, sp, target.subprocess_specs[sp.spec.name])
+        workflow.subprocess_specs = target.subprocess_specs
+        old_version = loaded.definition.version
+        loaded.definition = target
         row.definition_id = target.id
         recorder = self._recorder(actor)
-        recorder.add(
-            "migrated", detail=f"version {old_definition.version} -> version {target.version}"
-        )
+        recorder.add("migrated", detail=f"version {old_version} -> version {target.version}")
         if row.status == RUNNING:
-            self._advance(session, row, target, workflow, recorder)
-        else:
-            row.state = dump_state(workflow)
-            self._save_events(session, row.id, recorder)
-        return self._view(session, row, target, workflow)
+            return self._advance(session, loaded, recorder)
+        return self._save(session, loaded, recorder)
 
     # -- reading ----------------------------------------------------------------------------
 
     def instance(self, session: Session, instance_id: int) -> InstanceView:
         """The current view of an instance."""
-        row = self._instance_row(session, instance_id)
-        definition = deployments.get_definition(session, row.definition_id)
-        spec, subprocess_specs = self.specs.get(definition)
-        workflow = load_state(row.state, spec, subprocess_specs)
-        return self._view(session, row, definition, workflow)
+        return self._view(session, self._restore(session, instance_id))
+
+    def progress(self, session: Session, instance_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The elements an instance has completed and those active now (for drawing it)."""
+        workflow = self._restore(session, instance_id).workflow
+        return _elements(workflow, TaskState.COMPLETED), _elements(workflow, _ACTIVE)
 
     def task(self, session: Session, task_id: int) -> TaskView:
         """A human task by id."""
@@ -527,17 +543,15 @@ class Engine:
         task_row = self._task_row(session, task_id)
         if not task_row.form:
             return None
-        instance = self._instance_row(session, task_row.instance_id)
-        definition = deployments.get_definition(session, instance.definition_id)
+        row = self._instance_row(session, task_row.instance_id)
+        definition = self.definitions_cache.get(session, row.definition_id)
         return definition.forms["documents"].get(task_row.form)
 
     def task_data(self, session: Session, task_id: int) -> dict[str, Any]:
         """The data a ready human task sees (what its form is filled from)."""
         task_row = self._task_row(session, task_id)
-        instance = self._instance_row(session, task_row.instance_id)
-        definition = deployments.get_definition(session, instance.definition_id)
-        workflow = load_state(instance.state, *self.specs.get(definition))
-        task = workflow.get_task_from_id(_uuid(task_row.task_guid))
+        workflow = self._restore(session, task_row.instance_id).workflow
+        task = workflow.get_task_from_id(UUID(task_row.task_guid))
         return copy.deepcopy(task.data) if task is not None else {}
 
     def audit_trail(self, session: Session, instance_id: int) -> list[AuditView]:
@@ -560,89 +574,110 @@ class Engine:
     def _advance(
         self,
         session: Session,
-        row: ProcessInstance,
-        definition: ProcessDefinition,
-        workflow: BpmnWorkflow,
+        loaded: _Loaded,
         recorder: _Recorder,
         *,
         act: Callable[[BpmnWorkflow], None] | None = None,
-    ) -> None:
+        finished: frozenset[str] = frozenset(),
+    ) -> InstanceView:
         """Act, advance to the next wait state and save everything the step changed."""
+        row, workflow = loaded.row, loaded.workflow
         try:
             with using_clock(self.config.clock):
                 if act is not None:
                     act(workflow)
                 workflow.refresh_timers()
                 workflow.do_engine_steps(did_complete_task=recorder.did_complete)
-            self._check_progress(workflow)
+            loaded.pending = workflow.get_tasks(state=_PENDING)
+            self._check_progress(workflow, loaded.pending)
         except (WorkflowException, SpiffWorkflowException, ExpressionError) as exc:
             element, message = _describe_failure(exc)
             row.status, row.error_element, row.error_message = ERROR, element, message
             recorder.add("error", element_id=element, detail=message)
-        self._save(session, row, definition, workflow, recorder)
+        return self._save(session, loaded, recorder, finished=finished)
 
     def _save(
         self,
         session: Session,
-        row: ProcessInstance,
-        definition: ProcessDefinition,
-        workflow: BpmnWorkflow,
+        loaded: _Loaded,
         recorder: _Recorder,
-    ) -> None:
+        *,
+        finished: frozenset[str] = frozenset(),
+    ) -> InstanceView:
+        """Save the state, the projection, thrown messages and audit events of a step."""
+        row, workflow = loaded.row, loaded.workflow
         now = recorder.now
         if workflow.completed and row.status == RUNNING:
             row.status, row.ended_at = COMPLETED, now
             recorder.add("completed")
+        ended = row.status in (COMPLETED, TERMINATED)
+        if loaded.pending is None:
+            loaded.pending = workflow.get_tasks(state=_PENDING)
+        after = projection.NOTHING if ended else projection.capture(workflow, loaded.pending)
+        cancelled, loaded.new_tasks = projection.sync(
+            session,
+            instance_id=row.id,
+            process_id=row.process_id,
+            workflow=workflow,
+            before=loaded.before,
+            after=after,
+            finished=finished,
+            forms=loaded.definition.form_by_element,
+            resolve_group=self.config.resolve_group,
+            now=now,
+            actor=recorder.actor,
+        )
+        for element in cancelled:
+            recorder.add("task_cancelled", element_id=element)
+        self._throw_messages(session, row, workflow, now)
         row.state = dump_state(workflow)
         row.task_count = _task_count(workflow)
         row.updated_at = now
-        if row.status in (COMPLETED, TERMINATED):
-            projection.clear(session, instance_id=row.id, now=now, actor=recorder.actor)
-            row.next_timer_at = None
-        else:
-            forms = definition.forms.get("by_element", {})
-            _, cancelled = projection.sync(
-                session,
-                instance_id=row.id,
-                process_id=row.process_id,
-                workflow=workflow,
-                forms=forms,
-                resolve_group=self.config.resolve_group,
-                now=now,
-                actor=recorder.actor,
-            )
-            for element in cancelled:
-                recorder.add("task_cancelled", element_id=element)
-            dues = [view.due_at for _, view in projection.pending_timers(workflow)]
-            row.next_timer_at = min(dues) if dues else None
-        events = workflow.get_events()
-        if events:
-            session.execute(
-                insert(Message),
-                [
-                    {
-                        "name": e.event_definition.name,
-                        "payload": _json_data(e.payload or {}),
-                        "correlations": dict(e.correlations or {}),
-                        "source_instance_id": row.id,
-                        "status": "pending",
-                        "delivered_to": None,
-                        "created_at": now,
-                    }
-                    for e in events
-                ],
-            )
-            session.info["tiaojie_outbox"] = True
-            row.state = dump_state(workflow)  # the thrown events now live in the outbox
+        row.next_timer_at = after.next_timer_at
+        store.write_instance(session, row)
         self._save_events(session, row.id, recorder)
-        try:
-            session.flush()
-        except StaleDataError as exc:
-            raise ConcurrentUpdate(
-                f"instance {row.id} was changed by someone else at the same time; try again"
-            ) from exc
+        loaded.before = after
+        return self._view(session, loaded)
 
-    def _check_progress(self, workflow: BpmnWorkflow) -> None:
+    def _save_without_step(
+        self,
+        session: Session,
+        loaded: _Loaded,
+        actor: str,
+        action: str,
+        *,
+        detail: str | None = None,
+        changes: dict[str, Any] | None = None,
+    ) -> InstanceView:
+        recorder = self._recorder(actor)
+        recorder.add(action, detail=detail, changes=changes)
+        return self._save(session, loaded, recorder)
+
+    def _throw_messages(
+        self, session: Session, row: InstanceRow, workflow: BpmnWorkflow, now: datetime
+    ) -> None:
+        """Put the messages the step threw in the outbox; they are routed after commit."""
+        events = workflow.get_events()
+        if not events:
+            return
+        session.execute(
+            insert(Message),
+            [
+                {
+                    "name": e.event_definition.name,
+                    "payload": _json_data(e.payload if isinstance(e.payload, Mapping) else {"payload": e.payload}),
+                    "correlations": dict(e.correlations or {}),
+                    "source_instance_id": row.id,
+                    "status": "pending",
+                    "delivered_to": None,
+                    "created_at": now,
+                }
+                for e in events
+            ],
+        )
+        session.info["tiaojie_outbox"] = True
+
+    def _check_progress(self, workflow: BpmnWorkflow, pending: list[Task]) -> None:
         """Refuse the silent stall SpiffWorkflow falls into past its task-tree depth limit."""
         count = _task_count(workflow)
         if count > self.config.max_tasks_per_instance:
@@ -650,8 +685,7 @@ class Engine:
                 f"the instance holds {count} tasks, more than the limit of "
                 f"{self.config.max_tasks_per_instance}; the diagram probably loops"
             )
-        stuck = [t for t in workflow.get_tasks(state=TaskState.READY) if not t.task_spec.manual]
-        pending = workflow.get_tasks(state=_PENDING)
+        stuck = [t for t in pending if t.state == TaskState.READY and not t.task_spec.manual]
         if stuck or (not workflow.completed and not pending):
             last = stuck[0] if stuck else workflow.last_task
             where = projection.element_id(last) if last is not None else "?"
@@ -660,21 +694,17 @@ class Engine:
                 "the diagram probably loops too deeply"
             )
 
-    def _fire(self, session: Session, row: ProcessInstance) -> None:
-        definition = deployments.get_definition(session, row.definition_id)
-        spec, subprocess_specs = self.specs.get(definition)
-        workflow = load_state(row.state, spec, subprocess_specs)
-        workflow.script_engine = self.script_engine
+    def _fire(self, session: Session, instance_id: int) -> None:
+        loaded = self._load(session, instance_id)
         recorder = self._recorder(ENGINE_ACTOR)
-        now = recorder.now
-        due = [view for _, view in projection.pending_timers(workflow) if view.due_at <= now]
-        for view in due:
-            recorder.add("timer_fired", element_id=view.element_id, detail=view.due_at.isoformat())
-        self._advance(session, row, definition, workflow, recorder)
+        for _, element, _, due in loaded.before.timers:
+            if due <= recorder.now:
+                recorder.add("timer_fired", element_id=element, detail=due.isoformat())
+        self._advance(session, loaded, recorder)
 
-    def _next_due(self, session: Session) -> ProcessInstance | None:
+    def _next_due(self, session: Session) -> int | None:
         query = (
-            select(ProcessInstance)
+            select(ProcessInstance.id)
             .where(ProcessInstance.status == RUNNING, ProcessInstance.next_timer_at <= self.now())
             .order_by(ProcessInstance.next_timer_at)
             .limit(1)
@@ -692,14 +722,14 @@ class Engine:
         correlations: dict[str, Any],
         actor: str,
     ) -> None:
-        row, definition, workflow = self._load(session, instance_id)
+        loaded = self._load(session, instance_id)
         recorder = self._recorder(actor)
         recorder.add("message_received", detail=name, changes=payload or None)
 
         def act(wf: BpmnWorkflow) -> None:
             wf.send_event(BpmnEvent(MessageEventDefinition(name), payload, correlations))
 
-        self._advance(session, row, definition, workflow, recorder, act=act)
+        self._advance(session, loaded, recorder, act=act)
 
     def _receivers(
         self,
@@ -727,110 +757,84 @@ class Engine:
 
     # -- rows -------------------------------------------------------------------------------
 
-    def _load(
-        self, session: Session, instance_id: int
-    ) -> tuple[ProcessInstance, ProcessDefinition, BpmnWorkflow]:
-        row = self._instance_row(session, instance_id, lock=True)
-        definition = deployments.get_definition(session, row.definition_id)
-        spec, subprocess_specs = self.specs.get(definition)
-        workflow = load_state(row.state, spec, subprocess_specs)
-        workflow.script_engine = self.script_engine
-        return row, definition, workflow
+    def _load(self, session: Session, instance_id: int) -> _Loaded:
+        """Lock an instance and restore its workflow for a step."""
+        return self._restore(session, instance_id, lock=True)
 
-    def _instance_row(self, session: Session, instance_id: int, *, lock: bool = False) -> ProcessInstance:
-        try:
-            row = session.get(ProcessInstance, instance_id, with_for_update=lock or None, populate_existing=lock)
-        except OperationalError as exc:
-            raise ConcurrentUpdate(f"instance {instance_id} is busy; try again") from exc
+    def _restore(self, session: Session, instance_id: int, *, lock: bool = False) -> _Loaded:
+        row = self._instance_row(session, instance_id, lock=lock)
+        definition = self.definitions_cache.get(session, row.definition_id)
+        workflow = load_state(row.state, definition.spec, definition.subprocess_specs)
+        workflow.script_engine = self.script_engine
+        ended = row.status in (COMPLETED, TERMINATED)
+        before = projection.NOTHING if ended else projection.capture(workflow)
+        return _Loaded(row, definition, workflow, before)
+
+    def _instance_row(self, session: Session, instance_id: int, *, lock: bool = False) -> InstanceRow:
+        row = store.read_instance(session, instance_id, lock=lock)
         if row is None:
             raise NotFound(f"no process instance {instance_id}")
         return row
 
-    def _task_row(self, session: Session, task_id: int) -> HumanTask:
-        row = session.get(HumanTask, task_id, populate_existing=True)
+    def _task_row(self, session: Session, task_id: int) -> Row[Any]:
+        row = store.read_task(session, task_id)
         if row is None:
             raise NotFound(f"no task {task_id}")
         return row
 
-    def _require_running(self, row: ProcessInstance) -> None:
+    def _require_running(self, row: InstanceRow) -> None:
         if row.status != RUNNING:
             raise StateConflict(f"instance {row.id} is {row.status}; its tasks cannot be worked now")
 
     def _recorder(self, actor: str) -> _Recorder:
         return _Recorder(actor=actor, now=self.now(), max_steps=self.config.max_steps_per_advance)
 
-    def _touch(
-        self,
-        session: Session,
-        row: ProcessInstance,
-        actor: str,
-        action: str,
-        *,
-        detail: str | None = None,
-        changes: dict[str, Any] | None = None,
+    def _audit_task(
+        self, session: Session, task_row: Row[Any], actor: str, action: str, detail: str | None = None
     ) -> None:
         recorder = self._recorder(actor)
-        recorder.add(action, detail=detail, changes=changes)
-        row.updated_at = recorder.now
-        self._save_events(session, row.id, recorder)
-        try:
-            session.flush()
-        except StaleDataError as exc:
-            raise ConcurrentUpdate(f"instance {row.id} was changed at the same time; try again") from exc
-
-    def _audit(
-        self, session: Session, instance_id: int, actor: str, action: str, task_row: HumanTask,
-        detail: str | None = None,
-    ) -> None:
-        session.execute(
-            insert(AuditEvent),
-            [
-                {
-                    "instance_id": instance_id, "at": self.now(), "actor": actor, "action": action,
-                    "element_id": task_row.element_id, "element_name": task_row.name,
-                    "element_type": "UserTask", "detail": detail, "changes": None,
-                }
-            ],
-        )
+        recorder.add(action, element_id=task_row.element_id, detail=detail)
+        recorder.events[-1]["element_name"] = task_row.name
+        self._save_events(session, task_row.instance_id, recorder)
 
     def _save_events(self, session: Session, instance_id: int, recorder: _Recorder) -> None:
         if recorder.events:
-            session.execute(
-                insert(AuditEvent), [{"instance_id": instance_id, **e} for e in recorder.events]
-            )
+            store.insert_audit(session, [{"instance_id": instance_id, **e} for e in recorder.events])
             recorder.events = []
 
-    def _view(
-        self,
-        session: Session,
-        row: ProcessInstance,
-        definition: ProcessDefinition,
-        workflow: BpmnWorkflow,
-    ) -> InstanceView:
-        tasks = session.scalars(
-            select(HumanTask)
-            .where(HumanTask.instance_id == row.id, HumanTask.state == "ready")
-            .order_by(HumanTask.id)
-        )
+    def _view(self, session: Session, loaded: _Loaded) -> InstanceView:
+        row, workflow = loaded.row, loaded.workflow
+        if not loaded.before.ready:
+            tasks: Sequence[Row[Any]] = ()
+        elif loaded.new_tasks is not None and len(loaded.new_tasks) == len(loaded.before.ready):
+            tasks = loaded.new_tasks  # every ready task is new: no need to read them back
+        else:
+            tasks = store.ready_tasks(session, row.id)
+        if loaded.pending is None:
+            loaded.pending = workflow.get_tasks(state=_PENDING)
         return InstanceView(
             id=row.id,
             process_id=row.process_id,
-            definition_id=definition.id,
-            version=definition.version,
+            definition_id=loaded.definition.id,
+            version=loaded.definition.version,
             business_key=row.business_key,
             status=row.status,
-            data=copy.deepcopy(_instance_data(workflow)),
+            data=copy.deepcopy(_instance_data(workflow, loaded.pending)),
             ready_tasks=tuple(_task_view(t) for t in tasks),
-            timers=tuple(sorted((v for _, v in projection.pending_timers(workflow)), key=lambda v: v.due_at)),
-            awaiting=tuple(v for _, v in projection.awaited_messages(workflow)),
+            timers=tuple(
+                TimerView(element, name, due)
+                for _, element, name, due in sorted(loaded.before.timers, key=lambda t: t[3])
+            ),
+            awaiting=tuple(
+                MessageWait(element, name, json.loads(correlations))
+                for _, element, name, correlations in loaded.before.messages
+            ),
             error_element=row.error_element,
             error_message=row.error_message,
-            completed_elements=_elements(workflow, TaskState.COMPLETED),
-            active_elements=_elements(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR),
         )
 
 
-def _task_view(row: HumanTask | Row[Any]) -> TaskView:
+def _task_view(row: Row[Any]) -> TaskView:
     return TaskView(
         id=row.id,
         instance_id=row.instance_id,
@@ -847,11 +851,12 @@ def _task_view(row: HumanTask | Row[Any]) -> TaskView:
     )
 
 
-def _instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+def _instance_data(workflow: BpmnWorkflow, pending: list[Task]) -> dict[str, Any]:
     """The instance's data as the latest task sees it (the end data once it has completed)."""
     if workflow.completed:
         return dict(workflow.data) or dict(workflow.last_task.data if workflow.last_task else {})
-    candidates = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR)
+    waiting = TaskState.READY | TaskState.WAITING | TaskState.ERROR
+    candidates = [t for t in pending if t.has_state(waiting)]
     if candidates:
         merged: dict[str, Any] = {}
         for task in candidates:
@@ -898,12 +903,6 @@ def _json_value(value: Any, path: str) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise FormValidationError({path: [f"a {type(value).__name__} is not a JSON value"]})
-
-
-def _uuid(value: str):  # type: ignore[no-untyped-def]
-    from uuid import UUID
-
-    return UUID(value)
 
 
 def _correlates(message: Mapping[str, Any], expected: Mapping[str, Any]) -> bool:

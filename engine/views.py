@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -70,8 +70,6 @@ class InstanceView:
     awaiting: tuple[MessageWait, ...] = ()
     error_element: str | None = None
     error_message: str | None = None
-    completed_elements: tuple[str, ...] = field(default=())
-    active_elements: tuple[str, ...] = field(default=())
 
     def task(self, element_id: str) -> TaskView:
         """Return the ready task for ``element_id``; raise LookupError if there is none."""
