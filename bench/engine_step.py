@@ -38,87 +38,114 @@ PROCESS = "simple_case"
 STEP_DATA = {"amount": 5000, "note": "agreed to pay in two instalments"}
 
 
-def raw_steps(cases: int) -> tuple[list[float], int]:
-    """Seconds per raw step (JSON load, complete, advance, JSON save) and the saved size."""
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_xml(etree.parse(str(BPMN)), filename=BPMN.name)
-    spec = parser.get_spec(PROCESS)
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    script_engine = SandboxedScriptEngine()
-    timings: list[float] = []
-    size = 0
-    for _ in range(cases):
-        workflow = BpmnWorkflow(spec, {}, script_engine=script_engine)
-        workflow.do_engine_steps()
-        saved = serializer.serialize_json(workflow)
-        while True:
-            began = time.perf_counter()
-            workflow = serializer.deserialize_json(saved)
-            workflow.script_engine = script_engine
-            ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-            if not ready:
-                break
-            task = ready[0]
-            task.task_spec.add_data_from_form(task, dict(STEP_DATA))
-            task.run()
-            workflow.refresh_timers()
+class RawRunner:
+    """Raw SpiffWorkflow steps: JSON load, complete, advance, JSON save (spec included)."""
+
+    def __init__(self) -> None:
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_xml(etree.parse(str(BPMN)), filename=BPMN.name)
+        self.spec = parser.get_spec(PROCESS)
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.script_engine = SandboxedScriptEngine()
+        self.size = 0
+
+    def run(self, cases: int) -> list[float]:
+        """Run ``cases`` instances to the end; return seconds per step."""
+        timings: list[float] = []
+        for _ in range(cases):
+            workflow = BpmnWorkflow(self.spec, {}, script_engine=self.script_engine)
             workflow.do_engine_steps()
-            saved = serializer.serialize_json(workflow)
-            timings.append(time.perf_counter() - began)
-            size = max(size, len(saved))
-    return timings, size
+            saved = self.serializer.serialize_json(workflow)
+            while True:
+                began = time.perf_counter()
+                workflow = self.serializer.deserialize_json(saved)
+                workflow.script_engine = self.script_engine
+                ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+                if not ready:
+                    break
+                task = ready[0]
+                task.task_spec.add_data_from_form(task, dict(STEP_DATA))
+                task.run()
+                workflow.refresh_timers()
+                workflow.do_engine_steps()
+                saved = self.serializer.serialize_json(workflow)
+                timings.append(time.perf_counter() - began)
+                self.size = max(self.size, len(saved))
+        return timings
 
 
-def persisted_steps(cases: int, url: str) -> tuple[list[float], float, int]:
-    """Seconds per persisted completion, completions per second overall, and the state size."""
-    database = Database(url)
-    upgrade(database)
-    engine = Engine(database)
-    with engine.transaction() as session:
-        engine.deploy(session, {BPMN.name: BPMN.read_bytes()}, actor="bench")
-    timings: list[float] = []
-    size = 0
-    overall = time.perf_counter()
-    for index in range(cases):
-        with engine.transaction() as session:
-            view = engine.start(session, PROCESS, data={"case": index}, actor="bench")
-        while view.ready_tasks:
-            task_id = view.ready_tasks[0].id
-            began = time.perf_counter()
-            with engine.transaction() as session:
-                view = engine.complete_task(session, task_id, data=dict(STEP_DATA), actor="bench")
-            timings.append(time.perf_counter() - began)
-    elapsed = time.perf_counter() - overall
-    from sqlalchemy import func, select
+class PersistedRunner:
+    """Persisted steps through Engine.complete_task, one transaction each."""
 
-    from engine.models import ProcessInstance
+    def __init__(self, url: str) -> None:
+        self.database = Database(url)
+        upgrade(self.database)
+        self.engine = Engine(self.database)
+        with self.engine.transaction() as session:
+            self.engine.deploy(session, {BPMN.name: BPMN.read_bytes()}, actor="bench")
+        self.started = 0
 
-    with database.reading() as session:
-        size = session.scalar(select(func.max(func.length(ProcessInstance.state)))) or 0
-    database.dispose()
-    return timings, len(timings) / sum(timings), size
+    def run(self, cases: int) -> list[float]:
+        """Start ``cases`` instances and complete their tasks; return seconds per completion."""
+        timings: list[float] = []
+        for _ in range(cases):
+            self.started += 1
+            with self.engine.transaction() as session:
+                view = self.engine.start(session, PROCESS, data={"case": self.started}, actor="bench")
+            while view.ready_tasks:
+                task_id = view.ready_tasks[0].id
+                began = time.perf_counter()
+                with self.engine.transaction() as session:
+                    view = self.engine.complete_task(
+                        session, task_id, data=dict(STEP_DATA), actor="bench"
+                    )
+                timings.append(time.perf_counter() - began)
+        return timings
+
+    def state_size(self) -> int:
+        """The largest saved instance state, in bytes."""
+        from sqlalchemy import func, select
+
+        from engine.models import ProcessInstance
+
+        with self.database.reading() as session:
+            return session.scalar(select(func.max(func.length(ProcessInstance.state)))) or 0
 
 
 def main() -> None:
-    """Run both measurements and print the figures."""
+    """Run both measurements, interleaved in batches so both see the same machine, and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    raw_steps(20)  # warm up imports and caches
-    raw, raw_size = raw_steps(args.cases)
+    raw_runner = RawRunner()
+    raw_runner.run(10)  # warm up imports and caches
+    raw: list[float] = []
+    persisted: list[float] = []
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        persisted, rate, state_size = persisted_steps(args.cases, url)
+        runner = PersistedRunner(url)
+        runner.run(5)
+        overall = 0.0
+        for _ in range(max(1, args.cases // args.batch)):
+            raw.extend(raw_runner.run(args.batch))
+            began = time.perf_counter()
+            batch = runner.run(args.batch)
+            overall += time.perf_counter() - began
+            persisted.extend(batch)
+        state_size = runner.state_size()
+        runner.database.dispose()
 
     raw_ms = statistics.median(raw) * 1000
     persisted_ms = statistics.median(persisted) * 1000
+    print(f"database: {'sqlite (file, WAL)' if args.database_url is None else args.database_url.split(':')[0]}")
     print(f"raw_step_median: {raw_ms:.3f} ms")
-    print(f"raw_state_with_spec: {raw_size} bytes")
+    print(f"raw_state_with_spec: {raw_runner.size} bytes")
     print(f"persisted_step_median: {persisted_ms:.3f} ms")
     print(f"persisted_step_p95: {statistics.quantiles(persisted, n=20)[18] * 1000:.3f} ms")
-    print(f"persisted_task_completions: {rate:.0f} /s")
+    print(f"persisted_task_completions: {len(persisted) / sum(persisted):.0f} /s")
     print(f"instance_state: {state_size} bytes")
     print(f"ratio_persisted_vs_raw: {persisted_ms / raw_ms:.2f}")
 

@@ -92,10 +92,8 @@ def _create_engine(url: str, *, echo: bool) -> SAEngine:
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     # pysqlite defers BEGIN on its own; take control.  A writing transaction takes the write lock
     # up front (IMMEDIATE), so two steps on one instance queue instead of failing on lock upgrade.
-    if conn.get_execution_options().get("tiaojie_read_only"):
-        conn.exec_driver_sql("BEGIN")
-    else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    raw = conn.connection.dbapi_connection
+    raw.execute("BEGIN" if conn.get_execution_options().get("tiaojie_read_only") else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

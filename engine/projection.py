@@ -30,6 +30,8 @@ from engine.clock import aware
 from engine.models import HumanTask, MessageSubscription, PendingTimer
 
 TASKS_TABLE = HumanTask.__table__
+_INSERT_TASK = insert(TASKS_TABLE).returning(*TASKS_TABLE.c)
+_INSERT_TASKS = insert(TASKS_TABLE).returning(*TASKS_TABLE.c, sort_by_parameter_order=True)
 from engine.views import LaneContext, MessageWait, TimerView
 
 GroupResolver = Callable[[LaneContext], "str | None"]
@@ -177,9 +179,7 @@ def sync(
             key=lambda t: (t.last_state_change, element_id(t)),
         )
         new = ready_human_tasks(tasks, forms)
-        created = session.connection().execute(
-            insert(TASKS_TABLE).returning(*TASKS_TABLE.c, sort_by_parameter_order=True),
-            [
+        rows = [
                 {
                     "instance_id": instance_id,
                     "task_guid": t.guid,
@@ -199,7 +199,10 @@ def sync(
                     "ended_by": None,
                 }
                 for t in new
-            ],
+            ]
+        # One row (the usual case) goes as a plain INSERT ... RETURNING, cheaper than a batch.
+        created = session.connection().execute(
+            _INSERT_TASK if len(rows) == 1 else _INSERT_TASKS, rows[0] if len(rows) == 1 else rows
         ).all()
     if before.timers != after.timers:
         session.execute(delete(PendingTimer).where(PendingTimer.instance_id == instance_id))

@@ -265,8 +265,11 @@ class Engine:
         self, session: Session, task_id: int, *, data: Mapping[str, Any] | None, actor: str
     ) -> InstanceView:
         """Complete a human task with the submitted data and advance the instance."""
-        task_row = self._task_row(session, task_id)
-        loaded = self._load(session, task_row.instance_id)
+        found = store.lock_by_task(session, task_id)
+        if found is None:
+            raise NotFound(f"no task {task_id}")
+        instance_row, task_row = found
+        loaded = self._restore(session, instance_row.id, row=instance_row)
         if self.db.is_postgres:
             # Read again under the row lock.  (On SQLite the first read already ran inside the
             # write transaction, BEGIN IMMEDIATE, so nobody could have changed it since.)
@@ -761,8 +764,16 @@ class Engine:
         """Lock an instance and restore its workflow for a step."""
         return self._restore(session, instance_id, lock=True)
 
-    def _restore(self, session: Session, instance_id: int, *, lock: bool = False) -> _Loaded:
-        row = self._instance_row(session, instance_id, lock=lock)
+    def _restore(
+        self,
+        session: Session,
+        instance_id: int,
+        *,
+        lock: bool = False,
+        row: InstanceRow | None = None,
+    ) -> _Loaded:
+        if row is None:
+            row = self._instance_row(session, instance_id, lock=lock)
         definition = self.definitions_cache.get(session, row.definition_id)
         workflow = load_state(row.state, definition.spec, definition.subprocess_specs)
         workflow.script_engine = self.script_engine
@@ -819,7 +830,7 @@ class Engine:
             version=loaded.definition.version,
             business_key=row.business_key,
             status=row.status,
-            data=copy.deepcopy(_instance_data(workflow, loaded.pending)),
+            data=_instance_data(workflow, loaded.pending),
             ready_tasks=tuple(_task_view(t) for t in tasks),
             timers=tuple(
                 TimerView(element, name, due)

@@ -8,6 +8,8 @@ and the (cached) spec objects are handed back in when the state is loaded.
 from __future__ import annotations
 
 import json
+
+import orjson
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +18,8 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from engine.errors import ExpressionError
 
 STATE_FORMAT = "tiaojie-1"
 
@@ -88,14 +92,17 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     """Serialize a workflow's state (tasks, data, subprocesses) without its specs."""
     dct = _STATE_REGISTRY.convert(workflow)
     dct["format"] = STATE_FORMAT
-    return json.dumps(dct, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    try:
+        return orjson.dumps(dct, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError as exc:  # a value that is not JSON (refused by _json_default)
+        raise ExpressionError(f"the process data cannot be saved: {exc}") from exc
 
 
 def load_state(
     text: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]
 ) -> BpmnWorkflow:
     """Restore a workflow saved by :func:`dump_state` onto its specs."""
-    dct = json.loads(text)
+    dct = orjson.loads(text)
     dct.pop("format", None)
     return _STATE_REGISTRY.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
 

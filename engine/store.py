@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select, update
@@ -66,7 +67,14 @@ _WRITE_INSTANCE = (
         **{name: bindparam(name) for name in _MUTABLE},
     )
 )
+_TASK_NAMES = [c.name for c in TASKS.c]
 _READ_TASK = select(TASKS).where(TASKS.c.id == bindparam("task_id"))
+_LOCK_BY_TASK = (
+    select(*_COLUMNS, *TASKS.c)
+    .select_from(TASKS.join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id))
+    .where(TASKS.c.id == bindparam("task_id"))
+    .with_for_update(of=INSTANCES)
+)
 _READY_TASKS = (
     select(TASKS)
     .where(TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.state == "ready")
@@ -114,6 +122,22 @@ def read_instance(session: Session, instance_id: int, *, lock: bool = False) -> 
     return _instance(found) if found is not None else None
 
 
+def lock_by_task(session: Session, task_id: int) -> tuple[InstanceRow, Any] | None:
+    """Lock the instance a task belongs to; return the instance row and the task row.
+
+    On PostgreSQL the task row comes from the statement's snapshot: read it again when its
+    current state matters.
+    """
+    try:
+        found = session.connection().execute(_LOCK_BY_TASK, {"task_id": task_id}).one_or_none()
+    except OperationalError as exc:  # SQLite gave up waiting for the write lock
+        raise ConcurrentUpdate(f"task {task_id} is busy; try again") from exc
+    if found is None:
+        return None
+    width = len(_COLUMNS)
+    return _instance(found[:width]), SimpleNamespace(**dict(zip(_TASK_NAMES, found[width:])))
+
+
 def write_instance(session: Session, row: InstanceRow) -> None:
     """Save a changed instance row; raise ConcurrentUpdate if it changed since it was read."""
     params = {name: getattr(row, name) for name in _MUTABLE}
@@ -150,7 +174,7 @@ def latest_definition_id(session: Session, process_id: str) -> int | None:
     return session.connection().execute(_LATEST_DEFINITION, {"process_id": process_id}).scalar()
 
 
-def _instance(found: Row[Any]) -> InstanceRow:
+def _instance(found: Sequence[Any]) -> InstanceRow:
     row = InstanceRow(*found)
     row.created_at, row.updated_at = aware(row.created_at), aware(row.updated_at)
     if row.next_timer_at is not None:
