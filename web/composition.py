@@ -11,6 +11,7 @@ from engine.runtime import Engine, EngineConfig
 from web.settings import PROJECT_ROOT, Settings
 
 BPMN_DIR = PROJECT_ROOT / "bpmn"
+DOMAIN_MIGRATIONS = PROJECT_ROOT / "workflows" / "migrations" / "versions"
 
 
 def open_database(settings: Settings) -> Database:
@@ -19,8 +20,10 @@ def open_database(settings: Settings) -> Database:
 
 
 def upgrade(database: Database) -> None:
-    """Bring the schema up to date (every migration branch)."""
-    database.upgrade()
+    """Bring the schema up to date (every migration branch: the engine's and the domain's)."""
+    from workflows import models
+
+    database.upgrade(version_locations=[DOMAIN_MIGRATIONS], metadata=[models.Base.metadata])
 
 
 def build_engine(database: Database, config: EngineConfig | None = None) -> Engine:

@@ -1,0 +1,158 @@
+"""The mediation domain's tables: organisation tree, people and roles, cases and their parties.
+
+They live in their own metadata and migration branch; a case points at its engine instance by id
+and nothing in the engine points back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from engine.models import NAMING_CONVENTION
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the domain's tables."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class OrgUnit(Base):
+    """A node of the organisation tree: a tier's unit, a specialty room, a mediation organisation
+    or a court and its divisions."""
+
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    tier: Mapped[str | None] = mapped_column(String(20), index=True)
+    specialty: Mapped[str | None] = mapped_column(String(40))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side="OrgUnit.id", back_populates="children")
+    children: Mapped[list[OrgUnit]] = relationship(back_populates="parent")
+
+
+class Person(Base):
+    """Someone who logs in: mediators, clerks, court staff, administrators, parties."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+
+
+class RoleAssignment(Base):
+    """A role a person holds in an organisation unit (a mediator of one room, a judge of one court)."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("person_id", "role", "org_unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+
+    person: Mapped[Person] = relationship(back_populates="roles")
+    org_unit: Mapped[OrgUnit] = relationship()
+
+
+class Case(Base):
+    """A dispute as the office handles it; its process runs in the engine."""
+
+    __tablename__ = "mediation_case"
+    __table_args__ = (Index("ix_mediation_case_queue", "org_unit_id", "tier", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str | None] = mapped_column(String(60), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    dispute_type: Mapped[str] = mapped_column(String(40), index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    amount_paid: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    description: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(30), index=True)
+    tier: Mapped[str | None] = mapped_column(String(20))
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    court_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    personal_status: Mapped[bool] = mapped_column(Boolean, default=False)
+    instance_id: Mapped[int | None] = mapped_column(index=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    satisfaction: Mapped[int | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Party.id"
+    )
+    org_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[org_unit_id])
+
+
+class Party(Base):
+    """A party to a case (applicant, respondent) or an agent acting for one."""
+
+    __tablename__ = "party"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mediation_case.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    id_number: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(String(300))
+    represents_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+
+class CaseNumberSequence(Base):
+    """The next serial number per case-number prefix and year."""
+
+    __tablename__ = "case_number_sequence"
+    __table_args__ = (UniqueConstraint("kind", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    year: Mapped[int]
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class HolidaySchedule(Base):
+    """A year's official holiday schedule imported by an administrator (CSV as uploaded)."""
+
+    __tablename__ = "holiday_schedule"
+
+    year: Mapped[int] = mapped_column(primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime]
+    imported_by: Mapped[str] = mapped_column(String(80))

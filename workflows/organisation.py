@@ -1,0 +1,80 @@
+"""Tiers, roles and the binding of a diagram's lanes to concrete candidate groups.
+
+Diagrams name lanes after roles (``调解员``); a task's candidate group is that role *in the unit
+where the case sits* (``mediator:GRID-0101``), so a mediator's queue holds exactly the tasks of
+their own organisation and tier.  Court roles bind to the court the case was sent to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from engine.views import LaneContext
+
+# The five tiers, lowest first: small matters stay low, unresolved ones climb.
+TIERS: tuple[str, ...] = ("courtyard", "grid", "village", "town", "district")
+TIER_LABELS = {"courtyard": "小院", "grid": "网格", "village": "村社", "town": "镇街", "district": "区级"}
+
+# Lane names used in the diagrams -> role codes.
+LANE_ROLES = {
+    "当事人": "party",
+    "网格员": "grid_worker",
+    "受理员": "intake_clerk",
+    "调度员": "dispatcher",
+    "调解员": "mediator",
+    "调委会主任": "committee_chair",
+    "立案庭": "filing_clerk",
+    "法官": "judge",
+    "法官助理": "judge_assistant",
+    "院长": "court_president",
+}
+ROLE_LABELS = {role: lane for lane, role in LANE_ROLES.items()} | {"admin": "管理员"}
+ROLES = tuple(ROLE_LABELS)
+COURT_ROLES = frozenset({"filing_clerk", "judge", "judge_assistant", "court_president"})
+
+
+def next_tier(tier: str) -> str | None:
+    """The tier a case escalates to from ``tier``; None above the district."""
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier '{tier}'; tiers are {', '.join(TIERS)}")
+    index = TIERS.index(tier)
+    return TIERS[index + 1] if index + 1 < len(TIERS) else None
+
+
+def candidate_group(role: str, unit_code: str) -> str:
+    """The candidate group of ``role`` in the unit ``unit_code``."""
+    if role not in ROLE_LABELS:
+        raise ValueError(f"unknown role '{role}'")
+    return f"{role}:{unit_code}"
+
+
+def resolve_group(context: LaneContext) -> str | None:
+    """Bind a task's lane to the role's group in the case's unit (or its court, for court roles).
+
+    The unit comes from the task data the domain keeps on every case process: ``org_unit`` (the
+    code of the unit mediating now) and ``court`` (the code of the court). A lane that is not a
+    role, or data that names no unit, yields the bare role: visible office-wide to that role.
+    """
+    role = LANE_ROLES.get(context.lane or "")
+    if role is None:
+        return context.lane
+    unit = context.data.get("court" if role in COURT_ROLES else "org_unit")
+    return candidate_group(role, str(unit)) if unit else role
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A role held in a unit."""
+
+    role: str
+    unit_code: str
+
+
+def groups_of(memberships: Iterable[Membership]) -> frozenset[str]:
+    """Every candidate group whose queue a person with these memberships works."""
+    groups: set[str] = set()
+    for m in memberships:
+        groups.add(candidate_group(m.role, m.unit_code))
+        groups.add(m.role)
+    return frozenset(groups)
