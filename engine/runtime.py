@@ -108,6 +108,10 @@ class EngineConfig:
     # Elements one step may run before it must reach a wait state, and tasks one instance may hold.
     max_steps_per_advance: int = 2000
     max_tasks_per_instance: int = 20000
+    # Called with the session and the new view at the end of every step, inside its transaction
+    # (whoever caused the step: a person, the timer worker, a message): where an application keeps
+    # its own records in step with the instance.  What it raises rolls the whole step back.
+    after_step: Callable[[Session, InstanceView], None] | None = None
 
 
 class _Recorder:
@@ -640,7 +644,10 @@ class Engine:
         store.write_instance(session, row)
         self._save_events(session, row.id, recorder)
         loaded.before = after
-        return self._view(session, loaded)
+        view = self._view(session, loaded)
+        if self.config.after_step is not None:
+            self.config.after_step(session, view)
+        return view
 
     def _save_without_step(
         self,

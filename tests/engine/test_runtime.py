@@ -361,3 +361,24 @@ def test_migrating_away_from_the_element_an_instance_waits_in_is_refused(approva
     assert "element 'review' is active but no longer exists" in err.value.reasons
     with approval.db.reading() as s:
         assert approval.instance(s, view.id).version == 1
+
+
+def test_after_step_sees_every_step_inside_its_transaction(db: Database, clock: FixedClock):
+    seen: list[tuple[str, str]] = []
+
+    def record(session, view) -> None:
+        seen.append((view.status, ",".join(t.element_id for t in view.ready_tasks)))
+        if view.data.get("comment") == "boom":
+            raise RuntimeError("the application refused the step")
+
+    engine = Engine(db, EngineConfig(clock=clock, after_step=record))
+    with engine.transaction() as s:
+        engine.deploy(s, files("approval.bpmn", "review.json"), actor="admin")
+    view = start(engine, amount=10, limit=100)
+    with pytest.raises(RuntimeError):
+        complete(engine, view.task("review").id, approved=True, comment="boom")
+    with engine.db.reading() as s:
+        assert engine.instance(s, view.id).task("review").state == "ready"  # rolled back whole
+    clock.advance(timedelta(days=4))
+    assert engine.fire_due_timers() == 1
+    assert seen == [("running", "review"), ("completed", ""), ("running", "escalated_review")]
