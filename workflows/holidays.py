@@ -1,0 +1,47 @@
+"""The holiday calendar in force: the packaged schedules plus the years administrators imported.
+
+The State Council publishes each year's schedule late in the year before; an administrator uploads
+it as CSV (see :func:`workflows.deadlines.parse_schedule_csv`) and it replaces that year.  The
+upload is stored as given, so it can be shown and downloaded again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows.deadlines import HolidayCalendar, YearSchedule, parse_schedule_csv
+from workflows.models import HolidaySchedule
+
+
+def load_calendar(session: Session) -> HolidayCalendar:
+    """The packaged calendar with every imported year laid over it."""
+    calendar = HolidayCalendar.default()
+    for row in session.scalars(select(HolidaySchedule).order_by(HolidaySchedule.year)):
+        calendar = calendar.with_schedule(parse_schedule_csv(row.content))
+    return calendar
+
+
+def import_schedule(
+    session: Session, content: str | bytes, *, actor: str, now: datetime
+) -> YearSchedule:
+    """Check and store a year's schedule (replacing an earlier import of that year).
+
+    Raises CalendarImportError listing every problem, line by line; nothing is stored then.
+    """
+    schedule = parse_schedule_csv(content)
+    text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+    row = session.get(HolidaySchedule, schedule.year)
+    if row is None:
+        session.add(HolidaySchedule(year=schedule.year, content=text, imported_at=now, imported_by=actor))
+    else:
+        row.content, row.imported_at, row.imported_by = text, now, actor
+    session.flush()
+    return schedule
+
+
+def imported_years(session: Session) -> list[HolidaySchedule]:
+    """The imported schedules, newest year first."""
+    return list(session.scalars(select(HolidaySchedule).order_by(HolidaySchedule.year.desc())))
