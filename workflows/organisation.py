@@ -78,3 +78,50 @@ def groups_of(memberships: Iterable[Membership]) -> frozenset[str]:
         groups.add(candidate_group(m.role, m.unit_code))
         groups.add(m.role)
     return frozenset(groups)
+
+
+# Dispute types, with the specialty room at the district that takes them.
+DISPUTE_TYPES = {
+    "neighbour": "邻里纠纷",
+    "family": "婚姻家庭",
+    "medical": "医疗纠纷",
+    "labour": "劳动争议",
+    "property": "物业纠纷",
+    "traffic": "道路交通",
+    "consumer": "消费纠纷",
+    "debt": "债权债务",
+    "land": "土地/宅基地",
+    "construction": "建设工程",
+    "tenancy": "房屋租赁",
+    "financial": "金融纠纷",
+    "other": "其他纠纷",
+}
+
+# How a dispute reached the office.
+CHANNELS = {
+    "online": "网上申请",
+    "walk_in": "来访",
+    "grid_worker": "网格员上报",
+    "court": "法院委派",
+    "petition": "信访转办",
+    "human_resources": "人社转办",
+    "housing": "住建转办",
+    "police": "公安转办",
+}
+
+# Kinds of organisation unit.
+UNIT_KINDS = {
+    "district": "区",
+    "office": "综合调处室",
+    "room": "特色调解室",
+    "town": "镇街",
+    "village": "村社",
+    "grid": "网格",
+    "courtyard": "小院",
+    "people_committee": "人民调解委员会",
+    "administrative": "行政调解组织",
+    "professional": "专业调解组织",
+    "trade_association": "行业协会调解组织",
+    "court": "人民法院",
+    "court_division": "法院内设机构",
+}
