@@ -9,12 +9,15 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from engine.errors import DefinitionError, EngineError
 from web.settings import Settings
+
+if TYPE_CHECKING:
+    from engine.database import Database
 
 
 @click.group()
@@ -39,10 +42,18 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(settings: Settings) -> None:
     """Apply every pending migration."""
+    from sqlalchemy.exc import DBAPIError
+
     from web.composition import open_database, upgrade
 
     database = open_database(settings)
-    upgrade(database)
+    try:
+        upgrade(database)
+    except DBAPIError as exc:
+        click.echo(f"error: cannot upgrade {settings.safe_database_url}: {_reason(exc)}", err=True)
+        sys.exit(1)
+    finally:
+        database.dispose()
     click.echo(f"database is up to date ({settings.safe_database_url})")
 
 
@@ -68,9 +79,9 @@ def check(paths: Sequence[Path]) -> None:
 def deploy(settings: Settings, paths: Sequence[Path], note: str, actor: str) -> None:
     """Deploy files (directories are read recursively) as one versioned bundle."""
     from engine.definitions import read_paths
-    from web.composition import build_engine, open_database
+    from web.composition import build_engine
 
-    engine = build_engine(open_database(settings))
+    engine = build_engine(_open_current(settings))
     try:
         files = read_paths(paths)
         with engine.transaction() as session:
@@ -120,9 +131,9 @@ def try_(paths: Sequence[Path], data_json: str, process_id: str | None) -> None:
 @click.pass_obj
 def worker(settings: Settings, once: bool, interval: float) -> None:
     """Fire due timers and route messages; several workers may run at once."""
-    from web.composition import build_engine, open_database
+    from web.composition import build_engine
 
-    engine = build_engine(open_database(settings))
+    engine = build_engine(_open_current(settings))
     stopping = False
 
     def stop(*_: Any) -> None:
@@ -174,6 +185,35 @@ def run(settings: Settings, host: str, port: int, demo: bool) -> None:
         app.run(host=host, port=port, use_reloader=False, threaded=True)
     finally:
         stop.set()
+
+
+def _open_current(settings: Settings) -> Database:
+    """Open the database, or exit 1 in plain words if it is unreachable or not yet migrated."""
+    from sqlalchemy.exc import DBAPIError
+
+    from web.composition import open_database, schema_problem
+
+    database = open_database(settings)
+    try:
+        problem = schema_problem(database)
+    except DBAPIError as exc:
+        database.dispose()
+        click.echo(
+            f"error: cannot use the database {settings.safe_database_url}: {_reason(exc)}", err=True
+        )
+        sys.exit(1)
+    if problem is not None:
+        database.dispose()
+        click.echo(f"error: the database {settings.safe_database_url} {problem}", err=True)
+        sys.exit(1)
+    return database
+
+
+def _reason(exc: Exception) -> str:
+    """The driver's own first line for a database error, without SQLAlchemy's wrapping."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,6 +26,27 @@ def upgrade(database: Database) -> None:
     database.upgrade(version_locations=[DOMAIN_MIGRATIONS], metadata=[models.Base.metadata])
 
 
+UPGRADE_HINT = "run `tiaojie db upgrade` first"
+
+
+def schema_problem(database: Database) -> str | None:
+    """Why the schema is not the one :func:`upgrade` makes (None when it is), in plain words."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+
+    script = ScriptDirectory.from_config(database.alembic_config([DOMAIN_MIGRATIONS]))
+    with database.sa_engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    if not current:
+        return f"has no tiaojie tables; {UPGRADE_HINT}"
+    try:  # applied: the current revisions and everything they were built on (dependencies too)
+        applied = {r.revision for r in script.iterate_revisions(current, "base")}
+    except RevisionError:
+        return f"was migrated by another version of tiaojie (revision {', '.join(current)})"
+    return None if set(script.get_heads()) <= applied else f"is not up to date; {UPGRADE_HINT}"
+
+
 def build_engine(database: Database, config: EngineConfig | None = None) -> Engine:
     """The engine as the application runs it."""
     return Engine(database, config or EngineConfig())

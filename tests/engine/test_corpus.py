@@ -74,6 +74,38 @@ model that is incomplete or schema-invalid as published.
 | miwg/Reference/C.9.0.bpmn | refused | Zeebe I/O mappings, job workers, FEEL conditions |
 | miwg/Reference/C.9.1.bpmn | refused | Zeebe message correlation, external tasks, unquoted timers |
 | miwg/Reference/C.9.2.bpmn | refused | Zeebe correlation and multi-instance, unquoted timers, FEEL |
+
+Trial runs (``TRIALS``): each process of each compiling bundle, started by ``web.composition.
+trial_run`` (what ``tiaojie try`` runs) with the data shown.  No process raised anything but an
+``EngineError`` or failed to reach a wait state.  DMN files and forms used by a bundle have no row
+of their own: they run inside the processes below.
+
+| file | process | data | outcome | note |
+|---|---|---|---|---|
+| SpiffWorkflow/…/bpmn/data/exclusive_gateway_no_default.bpmn | NoDefaultGateway | x=2 | running: task Activity_Greater | an untyped bpmn:task waits as a human task |
+| SpiffWorkflow/…/bpmn/data/exclusive_gateway_no_default.bpmn | NoDefaultGateway | x=1 | error at Gateway_CheckValue: No conditions satisfied for Gateway_CheckValue. | no default flow, by design |
+| SpiffWorkflow/…/bpmn/data/exclusive_gateway_no_default.bpmn | NoDefaultGateway | - | error at Gateway_CheckValue: name 'x' is not defined or not allowed | needs x |
+| SpiffWorkflow/…/bpmn/data/timer-non-interrupt-boundary.bpmn | NonInterruptTimer | - | running: task Activity_Work; timer Event_0jyy8ao | "PT0.2S" non-interrupting timer |
+| SpiffWorkflow/…/bpmn/data/lanes.bpmn | lanes | - | running: task Activity_A1 | - |
+| SpiffWorkflow/…/bpmn/data/event-subprocess.bpmn | main | - | running: task set_data | - |
+| SpiffWorkflow/…/bpmn/data/boundary_timer_on_task.bpmn | test_timer | - | running: task user_task; timer Event_0y4hbl0 | "PT0.002S" timer waits for the worker |
+| SpiffWorkflow/…/dmn/data/collect_hit.dmn | corpus_caller | type='stooge' | completed | result [1, 2, 3, 4] |
+| SpiffWorkflow/…/dmn/data/collect_hit.dmn | corpus_caller | - | error at decide_0: name 'type' is not defined or not allowed | the table's input is type |
+| SpiffWorkflow/…/spiff/data/business_rule_task.bpmn | Process_bd2e724 | - | completed | with dmn/business_rules.dmn |
+| camunda-bpm-examples/migration/…/exampleProcess.bpmn | exampleProcess | - | running: task UserTask_14494ua | - |
+| camunda-bpm-examples/multi-tenancy/…/mainProcess.bpmn | mainProcess | - | running: task UserTask_0zlyiaz | the task of the called subProcess |
+| camunda-bpm-examples/multi-tenancy/…/subProcess.bpmn | subProcess | - | running: task UserTask_0zlyiaz | - |
+| camunda-bpm-examples/startevent/message-start/…/message_start_process.bpmn | Message_Start_Process | - | running: message instantiationMessage | started directly, it waits for its start message |
+| camunda-bpm-examples/usertask/…/invoicePayment.bpmn | embeddedFormsBpmnEvents | - | running: task Task_16y91ka | - |
+| sample-process-models/…/lanes/lanes.bpmn | Proccess_yhito9d | - | running: task initator_one | manual task |
+| sample-process-models/…/manual-task-with-timer/manual_task_with_timer.bpmn | Process_ppiuwh1 | - | running: task Activity_00rjpvx; timer Event_03tamlt | manual task |
+| sample-process-models/…/set-timeout/boom.bpmn | Proccess_a7pvjlm | - | error at Activity_14q23ir: name 'get_env' is not defined or not allowed | hot.dmn calls spiff-arena's get_env() |
+| sample-process-models/…/submit-invoice/submit-invoice1.bpmn | Proccess_submit_invoice_1 | - | running: task Activity_0yes9h3 | its form requires six fields |
+| sample-process-models/…/failing-process/failing_task.bpmn | Process_FailingProcess | - | error at Activity_FailingTask: unsupported operand type(s) for +: 'int' and 'str' (line 2) | fails by design |
+| sample-process-models/…/simple-multi-instance-examples/simple-mi.bpmn | Process_ewlevoz | - | running: task Activity_03gpoh6 | manual task, multi-instance |
+
+Completing the first ready task of these trials (``test_corpus_first_ready_task_can_be_completed``)
+covers manual tasks and untyped ``bpmn:task`` elements as well as user tasks.
 """
 
 from __future__ import annotations
@@ -361,3 +393,246 @@ def test_corpus_summary() -> None:
         lines.append(f"| `{relative(path)}` | {verdict} |")
     compiled = sum(1 for path in FILES if outcome_of(path)[0].compiled)
     print("\n".join([*lines, "", f"{compiled} of {len(FILES)} files compile."]))
+
+
+# --------------------------------------------------------------------------- trial runs
+#
+# Every process of every bundle that compiles is started with ``tiaojie try``'s own function,
+# ``web.composition.trial_run``, and must reach a sensible first wait state: running and waiting
+# for something (a person, a timer or a message), completed, or in error at a named element with a
+# message in plain words.  ``TRIALS`` pins each outcome (see the module docstring table).
+
+SPIFF_BPMN = "external/SpiffWorkflow/tests/SpiffWorkflow/bpmn/data"
+SPIFF_DMN = "external/SpiffWorkflow/tests/SpiffWorkflow/dmn/data"
+SPIFF_SPIFF = "external/SpiffWorkflow/tests/SpiffWorkflow/spiff/data"
+CAMUNDA = "external/camunda-bpm-examples"
+SAMPLES = "external/sample-process-models/misc"
+# Python's exception class names, tracebacks and object reprs are not words for an administrator.
+RUN_LEAKS = re.compile(r"Traceback|File \"|\b[A-Z]\w*(?:Error|Exception)\b|object has no "
+                       r"attribute|0x[0-9a-f]{6,}|<[a-z_.]+ object")
+TRIAL_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One trial run of a corpus process and the outcome it is known to have."""
+
+    bundle: str  # the bundle's root folder, relative to the corpus
+    process: str
+    data: dict
+    outcome: str  # as summarised by ``summary``
+    data_after: dict | None = None  # a subset of the instance data once it waits or ends
+
+    @property
+    def id(self) -> str:
+        label = ",".join(f"{k}={v}" for k, v in self.data.items()) or "no data"
+        return f"{self.bundle.split('/', 1)[-1]}::{self.process}[{label}]"
+
+
+TRIALS = [
+    Trial(SPIFF_BPMN, "NoDefaultGateway", {"x": 2}, "running: task Activity_Greater"),
+    Trial(SPIFF_BPMN, "NoDefaultGateway", {"x": 1},
+          "error at Gateway_CheckValue: No conditions satisfied for Gateway_CheckValue."),
+    Trial(SPIFF_BPMN, "NoDefaultGateway", {},
+          "error at Gateway_CheckValue: name 'x' is not defined or not allowed"),
+    Trial(SPIFF_BPMN, "NonInterruptTimer", {}, "running: task Activity_Work; timer Event_0jyy8ao"),
+    Trial(SPIFF_BPMN, "lanes", {}, "running: task Activity_A1"),
+    Trial(SPIFF_BPMN, "main", {}, "running: task set_data"),
+    Trial(SPIFF_BPMN, "test_timer", {}, "running: task user_task; timer Event_0y4hbl0"),
+    Trial(SPIFF_DMN, "corpus_caller", {"type": "stooge"}, "completed",
+          {"result": [1, 2, 3, 4], "name": ["Larry", "Mo", "Curly", "Shemp"]}),
+    Trial(SPIFF_DMN, "corpus_caller", {},
+          "error at decide_0: name 'type' is not defined or not allowed"),
+    Trial(SPIFF_SPIFF, "Process_bd2e724", {}, "completed", {"question": "X", "answer": "Y"}),
+    Trial(f"{CAMUNDA}/migration/migrate-on-deployment/src/main/resources", "exampleProcess", {},
+          "running: task UserTask_14494ua"),
+    Trial(f"{CAMUNDA}/multi-tenancy/tenant-identifier-shared-definitions/src/main/resources/"
+          "processes/default", "mainProcess", {}, "running: task UserTask_0zlyiaz"),
+    Trial(f"{CAMUNDA}/multi-tenancy/tenant-identifier-shared-definitions/src/main/resources/"
+          "processes/default", "subProcess", {}, "running: task UserTask_0zlyiaz"),
+    Trial(f"{CAMUNDA}/startevent/message-start/src/main/resources", "Message_Start_Process", {},
+          "running: message instantiationMessage"),
+    Trial(f"{CAMUNDA}/usertask/task-form-embedded-bpmn-events/src/main/resources",
+          "embeddedFormsBpmnEvents", {}, "running: task Task_16y91ka"),
+    Trial(f"{SAMPLES}/category_number_one/lanes", "Proccess_yhito9d", {},
+          "running: task initator_one"),
+    Trial(f"{SAMPLES}/category_number_one/manual-task-with-timer", "Process_ppiuwh1", {},
+          "running: task Activity_00rjpvx; timer Event_03tamlt"),
+    Trial(f"{SAMPLES}/category_number_one/set-timeout", "Proccess_a7pvjlm", {},
+          "error at Activity_14q23ir: name 'get_env' is not defined or not allowed"),
+    Trial(f"{SAMPLES}/documentation/submit-invoice", "Proccess_submit_invoice_1", {},
+          "running: task Activity_0yes9h3"),
+    Trial(f"{SAMPLES}/test/failing-process", "Process_FailingProcess", {},
+          "error at Activity_FailingTask: unsupported operand type(s) for +: 'int' and 'str' "
+          "(line 2)"),
+    Trial(f"{SAMPLES}/test/simple-multi-instance-examples", "Process_ewlevoz", {},
+          "running: task Activity_03gpoh6"),
+]
+
+
+@functools.cache
+def compiled_bundles() -> dict[str, tuple[Path, tuple[Path, ...]]]:
+    """Every bundle holding a file not known to be refused: its id, root and members."""
+    found: dict[str, tuple[Path, tuple[Path, ...]]] = {}
+    for path in FILES:
+        if EXPECTED.get(relative(path), "compiled") != "compiled":
+            continue
+        root, members = bundle_members(path)
+        found.setdefault(relative(root), (root, tuple(members)))
+    return found
+
+
+def bundle_files(root: Path, members: tuple[Path, ...]) -> dict[str, bytes]:
+    """The files of a bundle under the keys it is compiled with (plus a caller for bare DMN)."""
+    _, _, keys = compile_members(root, members)
+    files = {keys[p]: p.read_bytes() for p in members}
+    if not any(key.endswith(".bpmn") for key in files):
+        files[CALLER] = caller_for(files)
+    return files
+
+
+def write_bundle(files: dict[str, bytes], folder: Path) -> Path:
+    for key, content in files.items():
+        (folder / key).parent.mkdir(parents=True, exist_ok=True)
+        (folder / key).write_bytes(content)
+    return folder
+
+
+def summary(result: dict) -> str:
+    """A trial's outcome in one line: what it waits for, or where it failed."""
+    if result["status"] == "error":
+        return f"error at {result['error']['element']}: {result['error']['message'].strip()}"
+    if result["status"] != "running":
+        return result["status"]
+    waits = [
+        (what, ", ".join(item[key] for item in result[field]))
+        for what, field, key in (("task", "ready_tasks", "element"), ("timer", "timers", "element"),
+                                 ("message", "awaited_messages", "message"))
+        if result[field]
+    ]
+    return "running: " + "; ".join(f"{what} {items}" for what, items in waits)
+
+
+def run_trial(folder: Path, bundle: Path, data: dict, process: str) -> dict:
+    """``trial_run`` in a thread, so that a process that never reaches a wait state is reported."""
+    import threading
+
+    from web.composition import trial_run
+
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = trial_run([bundle], data=data, process_id=process, folder=folder)
+        except BaseException as exc:  # re-raised below, in the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name=f"trial {process}", daemon=True)
+    thread.start()
+    thread.join(TRIAL_TIMEOUT)
+    assert not thread.is_alive(), f"{process} did not reach a wait state in {TRIAL_TIMEOUT}s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def assert_sensible(result: dict, files: dict[str, bytes]) -> None:
+    """The contract of every trial, whatever the process."""
+    status = result["status"]
+    assert status in ("running", "completed", "error"), status
+    waits = result["ready_tasks"] or result["timers"] or result["awaited_messages"]
+    if status == "error":
+        element, message = result["error"]["element"], result["error"]["message"]
+        assert element and any(f'id="{element}"'.encode() in f for f in files.values()), element
+        assert message and message.strip(), result["error"]
+        assert not RUN_LEAKS.search(message), message
+    else:
+        assert result["error"] is None, result["error"]
+    if status == "running":
+        assert waits, "running but waiting for nothing"
+    if status == "completed":
+        assert not waits, result
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+@pytest.mark.parametrize("trial", TRIALS, ids=[t.id for t in TRIALS])
+def test_corpus_process_trial_run_reaches_a_sensible_state(trial: Trial, tmp_path: Path) -> None:
+    assert trial.bundle in compiled_bundles(), f"no compiling bundle {trial.bundle}"
+    root, members = compiled_bundles()[trial.bundle]
+    bundle, problems, _ = compile_members(root, members)
+    assert bundle is not None, problems
+    files = bundle_files(root, members)
+    result = run_trial(tmp_path, write_bundle(files, tmp_path / "bundle"), trial.data, trial.process)
+    assert result["process"] == trial.process
+    assert result["startable"] == sorted(bundle.processes)
+    assert_sensible(result, files)
+    assert summary(result) == trial.outcome
+    if trial.data_after is not None:
+        assert {k: result["data"].get(k) for k in trial.data_after} == trial.data_after
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+def test_every_startable_corpus_process_has_a_trial(tmp_path: Path) -> None:
+    """New compiling bundles are tried with no data; known ones must be pinned in TRIALS."""
+    pinned = {(t.bundle, t.process) for t in TRIALS}
+    unpinned = []
+    for name, (root, members) in compiled_bundles().items():
+        bundle, _, _ = compile_members(root, members)
+        if bundle is None:
+            continue
+        known = all(relative(p) in EXPECTED for p in members)
+        for process in sorted(bundle.processes):
+            if (name, process) in pinned:
+                continue
+            if known:
+                unpinned.append(f"{name}::{process}")
+                continue
+            files = bundle_files(root, members)
+            folder = tmp_path / f"{len(unpinned)}-{process}"
+            folder.mkdir()
+            result = run_trial(folder, write_bundle(files, folder / "bundle"), {}, process)
+            assert_sensible(result, files)
+    assert unpinned == [], "add these processes to TRIALS"
+
+
+WITH_TASKS = [t for t in TRIALS if t.outcome.startswith("running: task")]
+
+
+def _first_task(trial: Trial) -> str:
+    return trial.outcome.split("task ", 1)[1].split(";")[0].split(",")[0]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+@pytest.mark.parametrize(
+    "trial",
+    WITH_TASKS,
+    ids=[t.id for t in WITH_TASKS],
+)
+def test_corpus_first_ready_task_can_be_completed(trial: Trial, tmp_path: Path) -> None:
+    """Completing the first ready task with no data advances the instance or is refused plainly."""
+    from engine.database import Database
+    from engine.errors import EngineError
+    from engine.runtime import Engine
+    from web.composition import upgrade
+
+    root, members = compiled_bundles()[trial.bundle]
+    database = Database(f"sqlite:///{tmp_path / 'trial.db'}")
+    try:
+        upgrade(database)
+        engine = Engine(database)
+        with engine.transaction() as session:
+            engine.deploy(session, bundle_files(root, members), actor="corpus")
+            view = engine.start(session, trial.process, data=trial.data, actor="corpus")
+        task = view.ready_tasks[0]
+        assert task.element_id == _first_task(trial)
+        try:
+            with engine.transaction() as session:
+                after = engine.complete_task(session, task.id, data={}, actor="corpus")
+        except EngineError as refused:  # e.g. a form that requires fields
+            assert not RUN_LEAKS.search(str(refused)), refused
+            return
+        assert after.status in ("running", "completed", "error")
+        if after.status == "error":
+            assert after.error_element and not RUN_LEAKS.search(after.error_message or "")
+    finally:
+        database.dispose()
