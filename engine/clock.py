@@ -63,6 +63,20 @@ class _ClockedDatetime(datetime):
         value = clock()
         return value.astimezone(tz) if tz is not None else value.astimezone().replace(tzinfo=None)
 
+    # The library builds its due times with these; hand back plain datetimes so the subclass
+    # never leaks into projections or views.
+    @classmethod
+    def fromisoformat(cls, date_string: str) -> datetime:  # type: ignore[override]
+        return datetime.fromisoformat(date_string)
+
+    @classmethod
+    def combine(cls, *args: object, **kwargs: object) -> datetime:  # type: ignore[override]
+        return datetime.combine(*args, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def fromisocalendar(cls, year: int, week: int, day: int) -> datetime:  # type: ignore[override]
+        return datetime.fromisocalendar(year, week, day)
+
 
 # The library's timers read ``datetime`` from their own module; this is the one place it is bent.
 _spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]

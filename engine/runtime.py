@@ -29,6 +29,9 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.bpmn.specs.event_definitions.message import (
+    MessageEventDefinition as BaseMessageEventDefinition,
+)
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -248,7 +251,7 @@ class Engine:
         )
         start_task = workflow.get_next_task(state=TaskState.READY)
         if start_task is not None and payload:
-            start_task.set_data(**copy.deepcopy(payload))
+            start_task.data.update(copy.deepcopy(payload))
         row = store.insert_instance(
             session,
             definition_id=definition.id,
@@ -296,7 +299,10 @@ class Engine:
         before = copy.deepcopy(task.data)
 
         def act(wf: BpmnWorkflow) -> None:
-            task.task_spec.add_data_from_form(task, payload)
+            if hasattr(task.task_spec, "add_data_from_form"):
+                task.task_spec.add_data_from_form(task, payload)
+            else:  # manual tasks and untyped tasks take the data as it is
+                task.data.update(copy.deepcopy(payload))
             task.run()
             recorder.add("task_completed", task=task, changes=_changes(before, task.data) or None)
 
@@ -636,7 +642,7 @@ class Engine:
         )
         for element in cancelled:
             recorder.add("task_cancelled", element_id=element)
-        self._throw_messages(session, row, workflow, now)
+        self._throw_messages(session, row, workflow, recorder)
         row.state = dump_state(workflow)
         row.task_count = _task_count(workflow)
         row.updated_at = now
@@ -664,10 +670,24 @@ class Engine:
         return self._save(session, loaded, recorder)
 
     def _throw_messages(
-        self, session: Session, row: InstanceRow, workflow: BpmnWorkflow, now: datetime
+        self, session: Session, row: InstanceRow, workflow: BpmnWorkflow, recorder: _Recorder
     ) -> None:
-        """Put the messages the step threw in the outbox; they are routed after commit."""
-        events = workflow.get_events()
+        """Put the messages the step threw in the outbox; they are routed after commit.
+
+        Other events that left the instance uncaught (signals, escalations) go nowhere: they
+        are recorded so the audit trail shows them.
+        """
+        now = recorder.now
+        events = []
+        for event in workflow.get_events():
+            definition = event.event_definition
+            if isinstance(definition, BaseMessageEventDefinition) and definition.name:
+                events.append(event)
+            else:
+                recorder.add(
+                    "event_uncaught",
+                    detail=f"{type(definition).__name__} {getattr(definition, 'name', None) or ''}".strip(),
+                )
         if not events:
             return
         session.execute(
@@ -947,8 +967,8 @@ def _describe_failure(exc: Exception) -> tuple[str | None, str]:
         if isinstance(cause, (ExpressionError, TaskLimitExceeded)):
             return element or getattr(cause, "element", None), str(cause)
         cause = getattr(cause, "exception", None) or cause.__cause__
-    message = getattr(exc, "error_msg", None) or str(exc)
-    return element, str(message).splitlines()[0] if message else type(exc).__name__
+    message = str(getattr(exc, "error_msg", None) or exc).strip()
+    return element, message.splitlines()[0] if message else type(exc).__name__
 
 
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
