@@ -1,0 +1,114 @@
+"""The functions the mediation diagrams may call in expressions, scripts and timers.
+
+They are registered with the engine through ``EngineConfig(functions=process_functions(...))``.
+Diagram data is JSON, so every function takes and returns plain values: dates as ISO 8601 text
+(``'2026-03-02'``), instants as ISO 8601 text with an offset (``'2026-03-10T00:00:00+08:00'``),
+day counts as ``int``.  A date-time without an offset is read as China Standard Time, like every
+other date written in a diagram (see engine/sandbox.py).
+
+Periods are counted by :mod:`workflows.deadlines` (民事诉讼法 art 85): the start day is not counted,
+a last day on a weekend or statutory holiday moves to the next working day, and the period ends at
+24:00 of its last day.  A deadline is therefore returned as its ``due_at``, the first instant at
+which the period has expired (00:00 Asia/Shanghai the day after the last day), which is exactly
+what a BPMN ``timeDate`` needs.
+
+Units: ``'CD'`` calendar days, ``'WD'`` working days (weekends and holidays skipped, make-up
+working days counted).  A year without holiday data raises ``CalendarDataMissing``; the engine
+then puts the instance in its error state naming the element, instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from workflows.deadlines import (
+    SHANGHAI,
+    HolidayCalendar,
+    add_calendar_days,
+    add_working_days,
+    working_days_between,
+)
+
+__all__ = ["CALENDAR_DAYS", "WORKING_DAYS", "process_functions"]
+
+CALENDAR_DAYS = "CD"
+WORKING_DAYS = "WD"
+_UNITS = (CALENDAR_DAYS, WORKING_DAYS)
+
+
+def process_functions(
+    *, calendar: HolidayCalendar, clock: Callable[[], datetime]
+) -> dict[str, Callable[..., Any]]:
+    """The functions diagrams may call, counting with ``calendar``, telling time by ``clock``."""
+
+    def deadline_cd(start: str, days: int) -> str:
+        """The due instant of a period of ``days`` calendar days starting on ``start``."""
+        return add_calendar_days(_day(start), days, calendar=calendar).isoformat()
+
+    def deadline_wd(start: str, days: int) -> str:
+        """The due instant of a period of ``days`` working days starting on ``start``."""
+        return add_working_days(_day(start), days, calendar=calendar).isoformat()
+
+    def deadline(start: str, days: int, unit: str) -> str:
+        """The due instant of a period of ``days`` in ``unit`` ('CD' or 'WD') from ``start``."""
+        return deadline_wd(start, days) if _unit(unit) == WORKING_DAYS else deadline_cd(start, days)
+
+    def days_between(start: str, end: str, unit: str = CALENDAR_DAYS) -> int:
+        """Days in ``unit`` after ``start`` up to and including ``end`` (negative if earlier).
+
+        That is the days of a running period used up by ``end``: its start day is not counted,
+        ``end`` is.
+        """
+        first, last = _day(start), _day(end)
+        if _unit(unit) == CALENDAR_DAYS:
+            return (last - first).days
+        if last < first:
+            return -working_days_between(last, first, calendar=calendar)
+        return working_days_between(first, last, calendar=calendar)
+
+    def last_day(due: str) -> str:
+        """The last day (ISO date) of the period whose deadline is the instant ``due``."""
+        return (_instant(due).astimezone(SHANGHAI) - timedelta(microseconds=1)).date().isoformat()
+
+    def now() -> str:
+        """The engine clock's current instant, in China Standard Time."""
+        return clock().astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+    def today() -> str:
+        """The engine clock's current date in China Standard Time."""
+        return clock().astimezone(SHANGHAI).date().isoformat()
+
+    return {
+        "deadline_cd": deadline_cd,
+        "deadline_wd": deadline_wd,
+        "deadline": deadline,
+        "days_between": days_between,
+        "last_day": last_day,
+        "now": now,
+        "today": today,
+    }
+
+
+def _day(value: str) -> date:
+    """The China Standard Time date of an ISO date or date-time text."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 date as text, got {type(value).__name__}")
+    if "T" in value or " " in value.strip():
+        return _instant(value).astimezone(SHANGHAI).date()
+    return date.fromisoformat(value)
+
+
+def _instant(value: str) -> datetime:
+    """An aware datetime from ISO text; a date-time without an offset is China Standard Time."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 date-time as text, got {type(value).__name__}")
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SHANGHAI)
+
+
+def _unit(unit: str) -> str:
+    if unit not in _UNITS:
+        raise ValueError(f"unit must be 'CD' (calendar days) or 'WD' (working days), got {unit!r}")
+    return unit
