@@ -382,3 +382,20 @@ def test_after_step_sees_every_step_inside_its_transaction(db: Database, clock: 
     clock.advance(timedelta(days=4))
     assert engine.fire_due_timers() == 1
     assert seen == [("running", "review"), ("completed", ""), ("running", "escalated_review")]
+
+
+def test_timers_fire_on_time_whatever_zone_the_clock_speaks(db: Database):
+    from engine.clock import SHANGHAI
+
+    clock = FixedClock(T0.astimezone(SHANGHAI))
+    engine = Engine(db, EngineConfig(clock=clock))
+    with engine.transaction() as s:
+        engine.deploy(s, files("approval.bpmn", "review.json"), actor="admin")
+    view = start(engine, amount=10, limit=100)
+    assert view.timers[0].due_at == T0 + timedelta(days=3)
+    clock.advance(timedelta(days=3) - timedelta(seconds=1))
+    assert engine.fire_due_timers() == 0
+    clock.advance(timedelta(seconds=2))
+    assert engine.fire_due_timers() == 1
+    with engine.db.reading() as s:
+        assert engine.task(s, engine.instance(s, view.id).ready_tasks[0].id).due_at is None
