@@ -262,17 +262,25 @@ def _timer_due(task: Task) -> datetime | None:
 
 
 def _bounding_timer_due(task: Task) -> datetime | None:
-    """The earliest timer on a boundary of this task or of a subprocess enclosing it."""
+    """The earliest waiting timer on a boundary of this task or of anything enclosing it.
+
+    A boundary event waits beside the activity it is attached to, under a BoundaryEventSplit;
+    the activity may be the task itself, the multi-instance task it is an instance of, or a
+    (call activity of a) subprocess around it.  Any waiting timer found that way still bounds
+    the task: boundary events are cancelled when their activity ends.
+    """
     dues: list[datetime] = []
     current: Task | None = task
     while current is not None:
         parent = current.parent
-        if parent is not None and type(parent.task_spec).__name__ == "BoundaryEventSplit":
-            for sibling in parent.children:
-                if sibling is not current:
-                    due = _timer_due(sibling)
-                    if due is not None:
-                        dues.append(due)
+        while parent is not None:
+            if type(parent.task_spec).__name__ == "BoundaryEventSplit":
+                for sibling in parent.children:
+                    if sibling.state == TaskState.WAITING:
+                        due = _timer_due(sibling)
+                        if due is not None:
+                            dues.append(due)
+            parent = parent.parent
         parent_task_id = current.workflow.parent_task_id
         current = (
             current.workflow.top_workflow.get_task_from_id(parent_task_id)

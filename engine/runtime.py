@@ -178,6 +178,8 @@ class _Loaded:
     before: Waits
     # The workflow's unfinished tasks, when a walk of the tree already found them.
     pending: list[Task] | None = None
+    # Completed tasks whose successors have not completed: where finished branches stopped.
+    frontier: list[Task] | None = None
     # Rows of the human tasks this step created, when they are all the instance's ready tasks.
     new_tasks: list[Row[Any]] | None = None
 
@@ -601,8 +603,8 @@ class Engine:
                     act(workflow)
                 workflow.refresh_timers()
                 workflow.do_engine_steps(did_complete_task=recorder.did_complete)
-            loaded.pending = workflow.get_tasks(state=_PENDING)
-            self._check_progress(workflow, loaded.pending)
+            self._walk(loaded)
+            self._check_progress(workflow, loaded.pending or [])
         except (WorkflowException, SpiffWorkflowException, ExpressionError) as exc:
             element, message = _describe_failure(exc)
             row.status, row.error_element, row.error_message = ERROR, element, message
@@ -625,7 +627,7 @@ class Engine:
             recorder.add("completed")
         ended = row.status in (COMPLETED, TERMINATED)
         if loaded.pending is None:
-            loaded.pending = workflow.get_tasks(state=_PENDING)
+            self._walk(loaded)
         after = projection.NOTHING if ended else projection.capture(workflow, loaded.pending)
         cancelled, loaded.new_tasks = projection.sync(
             session,
@@ -706,6 +708,19 @@ class Engine:
             ],
         )
         session.info["tiaojie_outbox"] = True
+
+    def _walk(self, loaded: _Loaded) -> None:
+        """Find the unfinished tasks and the completed frontier in one walk of the task tree."""
+        pending: list[Task] = []
+        frontier: list[Task] = []
+        for task in loaded.workflow.get_tasks():
+            if task.has_state(_PENDING):
+                pending.append(task)
+            elif task.state == TaskState.COMPLETED and not any(
+                c.state == TaskState.COMPLETED for c in task.children
+            ):
+                frontier.append(task)
+        loaded.pending, loaded.frontier = pending, frontier
 
     def _check_progress(self, workflow: BpmnWorkflow, pending: list[Task]) -> None:
         """Refuse the silent stall SpiffWorkflow falls into past its task-tree depth limit."""
@@ -849,7 +864,7 @@ class Engine:
         else:
             tasks = store.ready_tasks(session, row.id)
         if loaded.pending is None:
-            loaded.pending = workflow.get_tasks(state=_PENDING)
+            self._walk(loaded)
         return InstanceView(
             id=row.id,
             process_id=row.process_id,
@@ -857,7 +872,7 @@ class Engine:
             version=loaded.definition.version,
             business_key=row.business_key,
             status=row.status,
-            data=_instance_data(workflow, loaded.pending),
+            data=_instance_data(workflow, loaded.pending or [], loaded.frontier or []),
             ready_tasks=tuple(_task_view(t) for t in tasks),
             timers=tuple(
                 TimerView(element, name, due)
@@ -889,12 +904,18 @@ def _task_view(row: Row[Any]) -> TaskView:
     )
 
 
-def _instance_data(workflow: BpmnWorkflow, pending: list[Task]) -> dict[str, Any]:
-    """The instance's data as the latest task sees it (the end data once it has completed)."""
+def _instance_data(
+    workflow: BpmnWorkflow, pending: list[Task], frontier: list[Task]
+) -> dict[str, Any]:
+    """The instance's data as its latest tasks see it (the end data once it has completed).
+
+    Where branches run in parallel, what a finished branch produced sits on its last completed
+    task until the branches join; it is merged first, and the waiting tasks' data over it.
+    """
     if workflow.completed:
         return dict(workflow.data) or dict(workflow.last_task.data if workflow.last_task else {})
     waiting = TaskState.READY | TaskState.WAITING | TaskState.ERROR
-    candidates = [t for t in pending if t.has_state(waiting)]
+    candidates = [*frontier, *(t for t in pending if t.has_state(waiting))]
     if candidates:
         merged: dict[str, Any] = {}
         for task in candidates:

@@ -508,6 +508,8 @@ def test_agreement_is_confirmed_with_the_presidents_extension(engine: Engine, cl
     # The performance deadline passes meanwhile: the follow-up runs alongside the court's review.
     assert case.wait_until("2026-03-21 00:01") == 1
     case.do("follow_up_visit", performed="partly", satisfaction="basically_satisfied")
+    # The finished follow-up branch's data shows while the court's branch is still running.
+    assert case.data["performed"] == "partly"
 
     case.do("review_agreement", actor="王法官", ruling="extend", extension_reason="需调取履行凭证")
     assert case.task("approve_extension").lane == "院长"
@@ -603,6 +605,10 @@ def test_court_refuses_to_confirm_a_personal_status_agreement(engine: Engine, cl
     # 30 CD from Thu 26 February: Sat 28 March -> Mon 30 March.
     assert case.data["jc_apply_due"] == due("2026-03-30")
     assert case.task("apply_jointly").lane == "当事人"
+    # Each party's own task carries the window's deadline (the timer bounds the multi-instance task).
+    assert {t.due_at for t in case.view.ready_tasks if t.element_id == "apply_jointly"} == {
+        datetime.fromisoformat(due("2026-03-30"))
+    }
     case.each_party("apply_jointly", {"张三": {"applies": True}, "李四": {"applies": True}})
     assert case.status == "completed"
     assert (case.data["jc_outcome"], case.data["not_accepted_reason"]) == (
