@@ -730,6 +730,43 @@ def _check_flows(ctx: _Context, doc: _Doc, process: etree._Element) -> None:
         if len(flows) > 1 and _local(source) not in _SPLITTING_NODES:
             ctx.findings.at(doc, source, f"{_name(source)} has {len(flows)} outgoing sequence "
                             "flows; split the flow with a gateway")
+    _check_connected(ctx, doc, process, outgoing)
+
+
+def _check_connected(
+    ctx: _Context, doc: _Doc, process: etree._Element, outgoing: dict[str, list[etree._Element]]
+) -> None:
+    """Elements the flow can never reach, or that lead nowhere where the flow must go on."""
+    incoming = {flow.get("targetRef") for flow in process.iter(_q("sequenceFlow"))}
+    for container in [process, *process.iter(_q("subProcess"), _q("transaction"))]:
+        if container.find(_q("startEvent")) is None:
+            continue  # the missing start is reported on its own; all else follows from it
+        for node in container:
+            if not isinstance(node.tag, str) or node.tag.rpartition("}")[0][1:] != BPMN_NS:
+                continue
+            kind, node_id = _local(node), node.get("id")
+            if kind in _DEAD_END_FORBIDDEN and node_id not in outgoing:
+                ctx.findings.at(doc, node, f"{_name(node)} has no outgoing sequence flow, so the "
+                                "process cannot go on from it")
+            elif (kind in _MUST_BE_REACHED and node_id not in incoming
+                  and node.get("isForCompensation") != "true"
+                  and node.get("triggeredByEvent") != "true"):
+                # Harmless when running (it never runs), but likely a slip: say so, do not refuse.
+                ctx.findings.warn(doc.key, _line(node), node_id, f"{_name(node)} has no incoming "
+                                  "sequence flow, so the process can never reach it")
+
+
+# Where the flow has to continue, and what has to be reached by some flow.
+_DEAD_END_FORBIDDEN = frozenset({
+    "startEvent", "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
+    "intermediateCatchEvent", "intermediateThrowEvent",
+})
+_MUST_BE_REACHED = frozenset({
+    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+    "businessRuleTask", "callActivity", "subProcess", "transaction", "exclusiveGateway",
+    "inclusiveGateway", "parallelGateway", "eventBasedGateway", "intermediateCatchEvent",
+    "intermediateThrowEvent", "endEvent",
+})
 
 
 _CONDITIONAL_GATEWAYS = frozenset({"exclusiveGateway", "inclusiveGateway"})

@@ -618,3 +618,42 @@ def test_check_paths_lists_problems_or_nothing(tmp_path: Path) -> None:
     [problem] = check_paths([broken])
     assert str(problem) == ("broken.bpmn:5: p: process 'p' is not executable "
                             "(isExecutable=\"false\"): tiaojie only deploys executable processes")
+
+
+def _tiny(body: str) -> dict[str, bytes]:
+    return {"tiny.bpmn": (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
+        'targetNamespace="http://tiaojie.test/tiny">\n'
+        '<bpmn:process id="tiny" isExecutable="true">\n' + body + "\n</bpmn:process>\n"
+        "</bpmn:definitions>\n"
+    ).encode()}
+
+
+def test_a_start_event_leading_nowhere_is_a_problem_not_a_runtime_stall() -> None:
+    files = _tiny(
+        '<bpmn:startEvent id="begin" />\n'
+        '<bpmn:task id="work" />\n'
+        '<bpmn:endEvent id="finish" />\n'
+        '<bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="finish" />'
+    )
+    with pytest.raises(DefinitionError) as err:
+        compile_bundle(files)
+    assert [str(p) for p in err.value.problems] == [
+        "tiny.bpmn:4: begin: start event 'begin' has no outgoing sequence flow, so the process "
+        "cannot go on from it"
+    ]
+
+
+def test_an_unreachable_element_is_a_warning_and_the_rest_deploys() -> None:
+    bundle = compile_bundle(_tiny(
+        '<bpmn:startEvent id="begin" />\n'
+        '<bpmn:endEvent id="finish" />\n'
+        '<bpmn:sequenceFlow id="f1" sourceRef="begin" targetRef="finish" />\n'
+        '<bpmn:userTask id="leftover" />'
+    ))
+    assert "tiny" in bundle.processes
+    assert [str(w) for w in bundle.warnings] == [
+        "tiny.bpmn:7: leftover: user task 'leftover' has no incoming sequence flow, so the "
+        "process can never reach it"
+    ]
