@@ -910,12 +910,17 @@ def _instance_data(
     """The instance's data as its latest tasks see it (the end data once it has completed).
 
     Where branches run in parallel, what a finished branch produced sits on its last completed
-    task until the branches join; it is merged first, and the waiting tasks' data over it.
+    task until the branches join.  Tasks are merged oldest change first, so the task that moved
+    last (say, the ready task deep in a subprocess, not a boundary event waiting since the
+    subprocess began) has the last word.
     """
     if workflow.completed:
         return dict(workflow.data) or dict(workflow.last_task.data if workflow.last_task else {})
     waiting = TaskState.READY | TaskState.WAITING | TaskState.ERROR
-    candidates = [*frontier, *(t for t in pending if t.has_state(waiting))]
+    candidates = sorted(
+        [*frontier, *(t for t in pending if t.has_state(waiting))],
+        key=lambda t: t.last_state_change,
+    )
     if candidates:
         merged: dict[str, Any] = {}
         for task in candidates:

@@ -28,10 +28,9 @@ from engine.runtime import Engine, EngineConfig
 from engine.views import InstanceView, TaskView
 from workflows.deadlines import SHANGHAI, HolidayCalendar
 from workflows.functions import process_functions
+from workflows.organisation import resolve_group
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
-# The test clock runs in UTC like the system clock: the engine indexes due timers as naive UTC
-# and compares them with the clock's value as it is (see the report on engine/runtime.py).
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 09:00 in Shanghai
 
 # Product defaults (DOMAIN.md): the application passes them in; the diagrams never hard-code them.
@@ -44,6 +43,13 @@ TIER_PERIODS = {
 }
 ROOM_PERIODS = {"medical": {"days": 30, "unit": "WD"}}
 PARTIES = [{"name": "张三", "role": "applicant"}, {"name": "李四", "role": "respondent"}]
+# Where the case is mediated at each tier (codes of the seed district, workflows/district.py);
+# the domain computes these from the unit where the dispute was reported.
+TIER_UNITS = {
+    "courtyard": "T03-V2-G1-Y3", "grid": "T03-V2-G1", "village": "T03-V2", "town": "T03",
+    "district": "RC-OFFICE",
+}
+ROOM_UNITS = {"medical": "RC-ROOM-MEDICAL", "consumer": "RC-ROOM-CONSUMER"}
 
 
 def at(text: str) -> datetime:
@@ -69,7 +75,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def engine(db: Database, clock: FixedClock) -> Engine:
     functions = process_functions(calendar=HolidayCalendar.default(), clock=clock)
-    engine = Engine(db, EngineConfig(functions=functions, clock=clock))
+    engine = Engine(db, EngineConfig(functions=functions, clock=clock, resolve_group=resolve_group))
     with engine.transaction() as session:
         engine.deploy(session, read_paths([BPMN]), actor="admin")
     return engine
@@ -184,6 +190,10 @@ def new_dispute(engine: Engine, clock: FixedClock, **overrides: Any) -> Case:
         "applied_jointly": True,
         "tier_periods": TIER_PERIODS,
         "room_periods": ROOM_PERIODS,
+        "tier_units": TIER_UNITS,
+        "room_units": ROOM_UNITS,
+        "org_unit": "RC-OFFICE",
+        "court": "RC-COURT",
     }
     data.update(overrides)
     return Case.start(engine, clock, "dispute_intake", **data)
@@ -341,6 +351,8 @@ def test_expiry_escalates_through_every_tier_and_the_district_failure_is_guided_
         dispatch(case, f"{tier}调解员")
         assert case.data["mediation_due"] == due(period_last_day)
         assert case.task("mediate").lane == "调解员"
+        # The mediators' queue of the unit at this tier holds it: small matters stay low.
+        assert case.task("mediate").candidate_group == f"mediator:{TIER_UNITS[tier]}"
         assert case.wait_until(expired_at) == 1
 
     assert [(h["tier"], h["result"]) for h in case.data["tier_history"]] == [
@@ -358,7 +370,7 @@ def test_expiry_escalates_through_every_tier_and_the_district_failure_is_guided_
     case.do("inform_routes", routes_explained=True, route="litigation")
     # The court registers within 7 CD of Tue 19 May: Tue 26 May.
     register_suit = case.task("register_suit")
-    assert register_suit.lane == "立案庭"
+    assert (register_suit.lane, register_suit.candidate_group) == ("立案庭", "filing_clerk:RC-COURT")
     assert case.data["suit_registration_due"] == due("2026-05-26")
     assert register_suit.due_at == at("2026-05-27 00:00")
     case.do("register_suit", actor="立案庭小李", suit_registered=True,
@@ -377,6 +389,7 @@ def test_tiers_below_the_start_tier_are_skipped_and_the_mediator_can_always_esca
                                 origin_tier="grid"))
     assert (case.data["start_tier"], case.data["room"]) == ("town", "consumer")
     assert case.data["tier"] == "town"
+    assert case.data["org_unit"] == "T03"
     dispatch(case, "镇街调解员")
     # 15 CD from Mon 2 March: Tue 17 March.
     assert case.data["mediation_due"] == due("2026-03-17")
