@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.database import Database
+from engine.clock import Clock, system_clock
 from engine.runtime import Engine, EngineConfig
+from workflows.deadlines import HolidayCalendar
 from web.settings import PROJECT_ROOT, Settings
 
 BPMN_DIR = PROJECT_ROOT / "bpmn"
@@ -47,9 +49,32 @@ def schema_problem(database: Database) -> str | None:
     return None if set(script.get_heads()) <= applied else f"is not up to date; {UPGRADE_HINT}"
 
 
-def build_engine(database: Database, config: EngineConfig | None = None) -> Engine:
-    """The engine as the application runs it."""
-    return Engine(database, config or EngineConfig())
+def build_engine(
+    database: Database, config: EngineConfig | None = None, *, clock: Clock = system_clock
+) -> Engine:
+    """The engine as the mediation office runs it (unless a config is given).
+
+    Diagrams count legal periods with the holiday calendar in force (the packaged schedules plus
+    imported years, re-read every half minute) and every step keeps its case record in step.
+    """
+    if config is not None:
+        return Engine(database, config)
+    from workflows.cases import sync_case
+    from workflows.configuration import engine_config
+    from workflows.holidays import CalendarCache, load_calendar
+
+    def read_calendar() -> HolidayCalendar:
+        with database.reading() as session:
+            return load_calendar(session)
+
+    return Engine(
+        database,
+        engine_config(
+            clock=clock,
+            calendar=CalendarCache(read_calendar, ttl=30.0),
+            after_step=lambda session, view: sync_case(session, view, now=clock()),
+        ),
+    )
 
 
 def trial_run(

@@ -39,17 +39,24 @@ _UNITS = (CALENDAR_DAYS, WORKING_DAYS)
 
 
 def process_functions(
-    *, calendar: HolidayCalendar, clock: Callable[[], datetime]
+    *,
+    calendar: HolidayCalendar | Callable[[], HolidayCalendar],
+    clock: Callable[[], datetime],
 ) -> dict[str, Callable[..., Any]]:
-    """The functions diagrams may call, counting with ``calendar``, telling time by ``clock``."""
+    """The functions diagrams may call, counting with ``calendar``, telling time by ``clock``.
+
+    ``calendar`` may be a function returning the calendar in force, so that a holiday schedule an
+    administrator imports counts from the next step on, without a restart.
+    """
+    current = calendar if callable(calendar) else (lambda: calendar)
 
     def deadline_cd(start: str, days: int) -> str:
         """The due instant of a period of ``days`` calendar days starting on ``start``."""
-        return add_calendar_days(_day(start), days, calendar=calendar).isoformat()
+        return add_calendar_days(_day(start), days, calendar=current()).isoformat()
 
     def deadline_wd(start: str, days: int) -> str:
         """The due instant of a period of ``days`` working days starting on ``start``."""
-        return add_working_days(_day(start), days, calendar=calendar).isoformat()
+        return add_working_days(_day(start), days, calendar=current()).isoformat()
 
     def deadline(start: str, days: int, unit: str) -> str:
         """The due instant of a period of ``days`` in ``unit`` ('CD' or 'WD') from ``start``."""
@@ -65,8 +72,8 @@ def process_functions(
         if _unit(unit) == CALENDAR_DAYS:
             return (last - first).days
         if last < first:
-            return -working_days_between(last, first, calendar=calendar)
-        return working_days_between(first, last, calendar=calendar)
+            return -working_days_between(last, first, calendar=current())
+        return working_days_between(first, last, calendar=current())
 
     def last_day(due: str) -> str:
         """The last day (ISO date) of the period whose deadline is the instant ``due``."""

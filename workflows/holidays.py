@@ -7,6 +7,9 @@ upload is stored as given, so it can be shown and downloaded again.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -45,3 +48,29 @@ def import_schedule(
 def imported_years(session: Session) -> list[HolidaySchedule]:
     """The imported schedules, newest year first."""
     return list(session.scalars(select(HolidaySchedule).order_by(HolidaySchedule.year.desc())))
+
+
+class CalendarCache:
+    """The calendar in force, re-read at most every ``ttl`` seconds (or at once after an import).
+
+    Diagrams count periods many times a second; the schedules change once a year.
+    """
+
+    def __init__(self, load: Callable[[], HolidayCalendar], *, ttl: float = 60.0):
+        self._load = load
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._value: HolidayCalendar | None = None
+        self._loaded_at = 0.0
+
+    def __call__(self) -> HolidayCalendar:
+        with self._lock:
+            if self._value is None or time.monotonic() - self._loaded_at > self._ttl:
+                self._value = self._load()
+                self._loaded_at = time.monotonic()
+            return self._value
+
+    def invalidate(self) -> None:
+        """Read the schedules again on next use (call after an import)."""
+        with self._lock:
+            self._value = None

@@ -1,0 +1,307 @@
+"""Cases: taking a dispute in, and keeping the case record in step with its process.
+
+A submitted dispute becomes a case with a number and its parties, and its ``dispute_intake``
+process starts at once, keyed by the case number.  From then on the process decides; after every
+step (whoever caused it: a clerk, a mediator, the timer worker) :func:`sync_case` copies what the
+office reports on — state, tier, unit, outcome — from the process data onto the case row, in the
+same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import SHANGHAI
+from engine.runtime import Engine
+from engine.views import InstanceView
+from workflows.configuration import OfficeSettings
+from workflows.district import parent_at_tier, room_code
+from workflows.models import Case, OrgUnit, Party
+from workflows.numbering import next_case_number
+from workflows.organisation import CHANNELS, DISPUTE_TYPES, TIERS
+
+INTAKE_PROCESS = "dispute_intake"
+
+# Case states and what the UI calls them (DOMAIN.md §7).
+STATES = {
+    "reported": "待登记",
+    "not_accepted": "不予受理",
+    "consent_pending": "征询意愿",
+    "dispatched": "已分流",
+    "in_mediation": "调解中",
+    "suspended": "中止",
+    "agreement_reached": "达成协议",
+    "judicial_confirmation": "司法确认",
+    "performing": "履行中",
+    "failed": "调解不成",
+    "guided_to_litigation": "引导诉讼",
+    "closing": "待结案",
+    "closed": "结案归档",
+    "terminated": "终止调解",
+    "error": "流程异常",
+}
+
+# Which state a ready task means, most telling first (parallel branches: the court's work wins).
+_STATE_OF_TASK = [
+    ({"register_dispute"}, "reported"),
+    ({"ask_other_party"}, "consent_pending"),
+    ({"apply_jointly", "decide_acceptance", "review_agreement", "approve_extension",
+      "rule_after_extension", "serve_ruling", "choose_after_rejection"}, "judicial_confirmation"),
+    ({"appraisal"}, "suspended"),
+    ({"mediate", "ask_for_consent", "consent_to_extension"}, "in_mediation"),
+    ({"choose_mediator", "designate_mediator", "accept_dispatch", "assign_by_chair",
+      "delegate_case", "accept_delegation"}, "dispatched"),
+    ({"draft_agreement", "sign_by_parties", "sign_by_mediator"}, "agreement_reached"),
+    ({"register_suit", "file_suit", "register_as_suit"}, "guided_to_litigation"),
+    ({"inform_routes", "delegate_to_court_mediation"}, "failed"),
+    ({"follow_up_visit"}, "performing"),
+    ({"close_case", "close_as_out_of_court"}, "closing"),
+]
+
+
+class ApplicationInvalid(ValueError):
+    """A submitted dispute is not valid; ``field_errors`` maps each field to its messages."""
+
+    def __init__(self, field_errors: Mapping[str, list[str]]):
+        self.field_errors = dict(field_errors)
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in self.field_errors.items()))
+
+
+class PartySchema(Schema):
+    """A party as submitted."""
+
+    role = fields.String(required=True, validate=validate.OneOf(["applicant", "respondent", "agent"]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    phone = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", error="不是有效的电话号码"),
+    )
+    id_number = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^\d{17}[\dXx]$", error="不是有效的身份证号码"),
+    )
+    address = fields.String(load_default=None, validate=validate.Length(max=300))
+
+
+class DisputeApplicationSchema(Schema):
+    """A dispute as residents, grid workers and referring agencies submit it."""
+
+    parties = fields.List(fields.Nested(PartySchema), required=True, validate=validate.Length(min=2))
+    dispute_type = fields.String(required=True, validate=validate.OneOf(list(DISPUTE_TYPES)))
+    amount = fields.Decimal(
+        load_default=None, places=2, as_string=False,
+        validate=validate.Range(min=0, max=Decimal("1e11")),
+    )
+    description = fields.String(required=True, validate=validate.Length(min=5, max=5000))
+    channel = fields.String(required=True, validate=validate.OneOf(list(CHANNELS)))
+    reported_unit = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    applied_jointly = fields.Boolean(load_default=False)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submitter is told: the case number, and the process now running it."""
+
+    case_id: int
+    case_no: str
+    instance: InstanceView
+
+
+def submit_dispute(
+    session: Session,
+    engine: Engine,
+    application: Mapping[str, Any],
+    *,
+    actor: str,
+    settings: OfficeSettings,
+    now: datetime,
+) -> Submitted:
+    """Record a dispute, give it a number and start its intake process."""
+    try:
+        data = DisputeApplicationSchema().load(dict(application))
+    except ValidationError as exc:
+        raise ApplicationInvalid(_field_messages(exc.messages)) from exc
+    if not any(p["role"] == "applicant" for p in data["parties"]) or not any(
+        p["role"] == "respondent" for p in data["parties"]
+    ):
+        raise ApplicationInvalid({"parties": ["需要至少一名申请人和一名被申请人"]})
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == data["reported_unit"]))
+    if unit is None or unit.tier not in TIERS:
+        raise ApplicationInvalid({"reported_unit": [f"没有这个地点：{data['reported_unit']}"]})
+    office = _unit(session, settings.office)
+    court = _unit(session, settings.court)
+    year = now.astimezone(SHANGHAI).year
+    case_no = next_case_number(
+        session, "people_mediation", year=year, formats=settings.case_number_formats
+    )
+    case = Case(
+        case_no=case_no, kind="people_mediation", dispute_type=data["dispute_type"],
+        amount=data["amount"], amount_paid=None, description=data["description"],
+        channel=data["channel"], tier=None, org_unit_id=office.id, court_id=court.id,
+        state="reported", personal_status=False, instance_id=None, received_at=now,
+        closed_at=None, outcome=None, satisfaction=None,
+        details={"reported_unit": unit.code, "submitted_by": actor},
+    )
+    case.parties = [
+        Party(role=p["role"], name=p["name"], phone=p["phone"], id_number=p["id_number"],
+              address=p["address"])
+        for p in data["parties"]
+    ]
+    session.add(case)
+    session.flush()
+    view = engine.start(
+        session,
+        INTAKE_PROCESS,
+        data=_process_data(session, case, unit, office, court, data, settings),
+        actor=actor,
+        business_key=case_no,
+    )
+    return Submitted(case.id, case_no, view)
+
+
+def sync_case(session: Session, view: InstanceView, *, now: datetime) -> None:
+    """Copy what the office reports on from a step's view onto its case (the engine's after_step)."""
+    if view.business_key is None:
+        return
+    case = session.scalar(select(Case).where(Case.case_no == view.business_key))
+    if case is None:
+        return
+    data = view.data
+    case.instance_id = view.id
+    if data.get("tier") in TIERS:
+        case.tier = data["tier"]
+    unit_code = data.get("org_unit")
+    if unit_code:
+        unit = session.scalar(select(OrgUnit.id).where(OrgUnit.code == unit_code))
+        if unit is not None:
+            case.org_unit_id = unit
+    case.personal_status = bool(data.get("personal_status", case.personal_status))
+    case.state = case_state(view)
+    case.outcome = _outcome(data) or case.outcome
+    satisfaction = data.get("satisfaction")
+    if isinstance(satisfaction, str):
+        case.details = {**case.details, "satisfaction": satisfaction}
+    case.details = {
+        **case.details,
+        **{k: data[k] for k in _REPORTED_KEYS if k in data},
+    }
+    if view.status in ("completed", "terminated") and case.closed_at is None:
+        case.closed_at = _closed_at(data) or now
+
+
+def case_state(view: InstanceView) -> str:
+    """The case's state in the office's words, read from where its process stands."""
+    if view.status == "error":
+        return "error"
+    if view.status == "terminated":
+        return "terminated"
+    if view.status == "completed":
+        return "not_accepted" if view.data.get("registration_decision") == "refuse" else "closed"
+    ready = {t.element_id for t in view.ready_tasks}
+    for elements, state in _STATE_OF_TASK:
+        if ready & elements:
+            return state
+    if view.data.get("agreement_in_force"):
+        return "performing"
+    return "in_mediation"
+
+
+# Process data the office keeps on the case for reports and the case page.
+_REPORTED_KEYS = (
+    "start_tier", "room", "mediation_result", "failure_reason", "escalation_reason",
+    "tier_history", "jc_outcome", "rejection_ground", "route", "suit_registered", "performed",
+    "agreement_in_force", "agreement_effective_at", "registered_at", "accepted_at",
+    "acceptance_due", "mediation_due", "consent_due", "jc_apply_due", "jc_ruling_due",
+    "performance_due", "amount_paid_on_the_spot",
+)
+
+
+def _process_data(
+    session: Session,
+    case: Case,
+    unit: OrgUnit,
+    office: OrgUnit,
+    court: OrgUnit,
+    data: Mapping[str, Any],
+    settings: OfficeSettings,
+) -> dict[str, Any]:
+    return {
+        "case_id": case.id,
+        "case_no": case.case_no,
+        "parties": [{"name": p["name"], "role": p["role"]} for p in data["parties"]],
+        "dispute_type": data["dispute_type"],
+        "amount": float(data["amount"]) if data["amount"] is not None else 0,
+        "description": data["description"],
+        "intake_channel": data["channel"],
+        "applied_jointly": data["applied_jointly"],
+        "origin_tier": unit.tier,
+        "org_unit": office.code,
+        "court": court.code,
+        "tier_units": tier_units(unit, office),
+        "room_units": room_units(session),
+        "tier_periods": {k: dict(v) for k, v in settings.tier_periods.items()},
+        "room_periods": {k: dict(v) for k, v in settings.room_periods.items()},
+    }
+
+
+def tier_units(unit: OrgUnit, office: OrgUnit) -> dict[str, str]:
+    """Where the case is mediated at each tier, from the unit where it was reported.
+
+    Tiers below the reporting unit have no unit of their own there: the case is mediated at the
+    reporting unit (it cannot go lower than where it came in).
+    """
+    units: dict[str, str] = {}
+    for tier in TIERS:
+        found = office if tier == "district" else parent_at_tier(unit, tier)
+        units[tier] = found.code if found is not None else unit.code
+    return units
+
+
+def room_units(session: Session) -> dict[str, str]:
+    """The district's specialty rooms by the room code triage gives."""
+    codes = session.scalars(select(OrgUnit.specialty).where(OrgUnit.kind == "room")).all()
+    return {code: room_code(code) for code in codes if code}
+
+
+def _unit(session: Session, code: str) -> OrgUnit:
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if unit is None:
+        raise LookupError(f"the office settings name unit '{code}', which does not exist")
+    return unit
+
+
+def _outcome(data: Mapping[str, Any]) -> str | None:
+    if data.get("jc_outcome") == "confirmed":
+        return "confirmed"
+    if data.get("route") == "litigation" or data.get("suit_registered"):
+        return "guided_to_litigation"
+    result = data.get("mediation_result")
+    return {"agreement": "resolved", "failed": "failed", "refused": "refused"}.get(result or "")
+
+
+def _closed_at(data: Mapping[str, Any]) -> datetime | None:
+    value = data.get("closed_at")
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _field_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            flat.update(_field_messages(value, f"{prefix}{key}."))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix.rstrip(".")] = list(messages)
+    else:
+        flat[prefix.rstrip(".")] = [str(messages)]
+    return flat

@@ -1,0 +1,125 @@
+"""The office's settings: product defaults that are not law, and how to override them.
+
+DOMAIN.md's product defaults (mediation period per tier, the medical room's working-day period,
+case-number formats, which court and office a case goes to) live here, never in the diagrams.  An
+office overrides any of them with a JSON file (``office.json`` in the instance folder)::
+
+    {"tier_periods": {"courtyard": {"days": 3, "unit": "CD"}},
+     "room_periods": {"medical": {"days": 30, "unit": "WD"}, "labour": {"days": 15, "unit": "CD"}},
+     "case_number_formats": {"people_mediation": "({year})渝荣调字第{seq:05d}号"}}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from engine.runtime import EngineConfig
+from workflows.deadlines import HolidayCalendar
+from workflows.district import COURT, OFFICE
+from workflows.functions import process_functions
+from workflows.numbering import DEFAULT_FORMATS, check_format
+from workflows.organisation import TIERS, resolve_group
+
+DEFAULT_TIER_PERIODS: Mapping[str, Mapping[str, Any]] = {
+    "courtyard": {"days": 5, "unit": "CD"},
+    "grid": {"days": 7, "unit": "CD"},
+    "village": {"days": 10, "unit": "CD"},
+    "town": {"days": 15, "unit": "CD"},
+    "district": {"days": 30, "unit": "CD"},
+}
+DEFAULT_ROOM_PERIODS: Mapping[str, Mapping[str, Any]] = {"medical": {"days": 30, "unit": "WD"}}
+
+
+class SettingsError(ValueError):
+    """The office settings file is not usable; the message names each problem."""
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    """Product defaults an office may change."""
+
+    tier_periods: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=lambda: dict(DEFAULT_TIER_PERIODS)
+    )
+    room_periods: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=lambda: dict(DEFAULT_ROOM_PERIODS)
+    )
+    case_number_formats: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_FORMATS))
+    office: str = OFFICE
+    court: str = COURT
+
+    @classmethod
+    def load(cls, path: Path) -> OfficeSettings:
+        """The defaults with the overrides in ``path`` (if the file exists)."""
+        if not path.exists():
+            return cls()
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SettingsError(f"{path}: cannot be read as JSON: {exc}") from exc
+        try:
+            loaded = _SettingsSchema().load(raw)
+        except ValidationError as exc:
+            raise SettingsError(f"{path}: {_flatten(exc.messages)}") from exc
+        base = cls()
+        return replace(
+            base,
+            tier_periods={**base.tier_periods, **loaded.get("tier_periods", {})},
+            room_periods={**base.room_periods, **loaded.get("room_periods", {})},
+            case_number_formats={**base.case_number_formats, **loaded.get("case_number_formats", {})},
+            office=loaded.get("office", base.office),
+            court=loaded.get("court", base.court),
+        )
+
+
+def engine_config(
+    *,
+    clock: Callable[[], datetime],
+    calendar: Callable[[], HolidayCalendar] | HolidayCalendar,
+    after_step: Callable[..., None] | None = None,
+) -> EngineConfig:
+    """The engine as the mediation office runs it: legal-period functions, lanes bound to units."""
+    return EngineConfig(
+        functions=process_functions(calendar=calendar, clock=clock),
+        resolve_group=resolve_group,
+        clock=clock,
+        after_step=after_step,
+    )
+
+
+class _PeriodSchema(Schema):
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=365))
+    unit = fields.String(required=True, validate=validate.OneOf(["CD", "WD"]))
+
+
+class _SettingsSchema(Schema):
+    tier_periods = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(TIERS)), values=fields.Nested(_PeriodSchema)
+    )
+    room_periods = fields.Dict(keys=fields.String(), values=fields.Nested(_PeriodSchema))
+    case_number_formats = fields.Dict(keys=fields.String(), values=fields.String())
+    office = fields.String()
+    court = fields.String()
+
+    @validates_schema
+    def _formats(self, data: dict[str, Any], **_: Any) -> None:
+        for kind, pattern in data.get("case_number_formats", {}).items():
+            try:
+                check_format(pattern)
+            except ValueError as exc:
+                raise ValidationError({"case_number_formats": {kind: [str(exc)]}}) from exc
+
+
+def _flatten(messages: Any, prefix: str = "") -> str:
+    if isinstance(messages, dict):
+        return "; ".join(_flatten(v, f"{prefix}{k}.") for k, v in messages.items())
+    if isinstance(messages, list):
+        return f"{prefix.rstrip('.')}: " + ", ".join(str(m) for m in messages)
+    return f"{prefix.rstrip('.')}: {messages}"
