@@ -14,7 +14,13 @@ def validate_form_data(schema: Mapping[str, Any], data: Mapping[str, Any]) -> No
     """Raise FormValidationError mapping each failing field to its messages."""
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors: dict[str, list[str]] = {}
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+    for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+        if error.validator == "additionalProperties":
+            # One entry per field the form does not have, under that field's own name.
+            base = [str(p) for p in error.absolute_path]
+            for name in sorted(set(error.instance) - set(error.schema.get("properties", {}))):
+                errors.setdefault(".".join([*base, name]), []).append("this field is not part of the form")
+            continue
         errors.setdefault(_field(error), []).append(_message(error))
     if errors:
         raise FormValidationError(errors)

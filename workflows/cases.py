@@ -186,9 +186,6 @@ def sync_case(session: Session, view: InstanceView, *, now: datetime) -> None:
     case.personal_status = bool(data.get("personal_status", case.personal_status))
     case.state = case_state(view)
     case.outcome = _outcome(data) or case.outcome
-    satisfaction = data.get("satisfaction")
-    if isinstance(satisfaction, str):
-        case.details = {**case.details, "satisfaction": satisfaction}
     case.details = {
         **case.details,
         **{k: data[k] for k in _REPORTED_KEYS if k in data},
@@ -220,7 +217,7 @@ _REPORTED_KEYS = (
     "tier_history", "jc_outcome", "rejection_ground", "route", "suit_registered", "performed",
     "agreement_in_force", "agreement_effective_at", "registered_at", "accepted_at",
     "acceptance_due", "mediation_due", "consent_due", "jc_apply_due", "jc_ruling_due",
-    "performance_due", "amount_paid_on_the_spot",
+    "performance_due", "performed_on_spot", "amount_agreed", "extensions", "satisfaction",
 )
 
 

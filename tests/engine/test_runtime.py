@@ -399,3 +399,14 @@ def test_timers_fire_on_time_whatever_zone_the_clock_speaks(db: Database):
     assert engine.fire_due_timers() == 1
     with engine.db.reading() as s:
         assert engine.task(s, engine.instance(s, view.id).ready_tasks[0].id).due_at is None
+
+
+def test_fields_a_form_does_not_have_are_named_one_by_one():
+    from engine.forms import validate_form_data
+
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": False}
+    with pytest.raises(FormValidationError) as err:
+        validate_form_data(schema, {"a": "x", "zz": 1, "b": 2})
+    assert err.value.field_errors == {
+        "b": ["this field is not part of the form"], "zz": ["this field is not part of the form"],
+    }
