@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from engine.database import Database
 from web.composition import upgrade
@@ -32,13 +33,19 @@ def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         upgrade(database)
         database.dispose()
         return str(template)
-    url = normalise_url(PG_URL or "")
+    # Each test session works in a schema of its own, so that several sessions (a developer's and
+    # CI's, or parallel runs) can share one PostgreSQL database without dropping each other's data.
+    schema = f"tiaojie_test_{os.getpid()}"
+    base = normalise_url(PG_URL or "")
+    admin = Database(base)
+    with admin.sa_engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = _with_search_path(base, schema)
     database = Database(url)
-    with database.sa_engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
     upgrade(database)
     database.dispose()
+    request.addfinalizer(lambda: _drop_schema(admin, schema))
     return url
 
 
@@ -50,7 +57,7 @@ def db(migrated: str, tmp_path: Path) -> Iterator[Database]:
         try:
             yield database
         finally:
-            _empty_postgres(database)
+            empty_postgres(database)
             database.dispose()
         return
     copy = tmp_path / "test.db"
@@ -62,13 +69,28 @@ def db(migrated: str, tmp_path: Path) -> Iterator[Database]:
         database.dispose()
 
 
-def _empty_postgres(database: Database) -> None:
+def empty_postgres(database: Database) -> None:
+    """Empty every table of the test session's schema but the migration record."""
     with database.sa_engine.begin() as conn:
         tables = conn.execute(
             text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
                 "AND tablename <> 'alembic_version'"
             )
         ).scalars().all()
         if tables:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    """The URL with libpq told to work in ``schema`` (kept when the URL is passed to a subprocess)."""
+    return str(
+        make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
+
+
+def _drop_schema(admin: Database, schema: str) -> None:
+    with admin.sa_engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()

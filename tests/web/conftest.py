@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from engine.database import Database
 from engine.runtime import Engine
+from tests.conftest import empty_postgres
 from tests.web.world import World, login, make_app, populate
 from web.composition import build_engine
 
@@ -57,7 +57,7 @@ def module_db(migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         try:
             yield database
         finally:
-            _empty(database)
+            empty_postgres(database)
             database.dispose()
         return
     copy = tmp_path_factory.mktemp("module-db") / "test.db"
@@ -68,12 +68,3 @@ def module_db(migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     finally:
         database.dispose()
 
-
-def _empty(database: Database) -> None:
-    with database.sa_engine.begin() as conn:
-        tables = conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"
-        )).scalars().all()
-        if tables:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
