@@ -295,3 +295,36 @@ def _int_or_zero(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+def redescribe_ready(
+    session: Session,
+    *,
+    workflow: BpmnWorkflow,
+    guids: frozenset[str],
+    process_id: str,
+    forms: dict[str, str],
+    resolve_group: GroupResolver,
+) -> None:
+    """Rewrite what the task list shows of ready tasks whose spec changed under them (migration).
+
+    A task that stays ready across a version change keeps its row, its id and its assignee; its
+    element, name, form, lane and group follow the new version.
+    """
+    tasks = [workflow.get_task_from_id(UUID(guid)) for guid in sorted(guids)]
+    for ready in ready_human_tasks([t for t in tasks if t is not None], forms):
+        session.connection().execute(
+            update(TASKS_TABLE)
+            .where(TASKS_TABLE.c.task_guid == ready.guid, TASKS_TABLE.c.state == "ready")
+            .values(
+                element_id=ready.element_id,
+                name=ready.name,
+                form=ready.form,
+                lane=ready.lane,
+                candidate_group=resolve_group(
+                    LaneContext(ready.lane, ready.element_id, process_id, ready.data)
+                ),
+                priority=ready.priority,
+                due_at=ready.due_at,
+            )
+        )

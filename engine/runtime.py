@@ -535,8 +535,17 @@ class Engine:
         recorder = self._recorder(actor)
         recorder.add("migrated", detail=f"version {old_version} -> version {target.version}")
         if row.status == RUNNING:
-            return self._advance(session, loaded, recorder)
-        return self._save(session, loaded, recorder)
+            view = self._advance(session, loaded, recorder)
+        else:
+            view = self._save(session, loaded, recorder)
+        kept = loaded.before.ready  # after the save: the tasks ready now
+        if kept:
+            projection.redescribe_ready(
+                session, workflow=workflow, guids=kept, process_id=row.process_id,
+                forms=target.form_by_element, resolve_group=self.config.resolve_group,
+            )
+            view = self._view(session, loaded)
+        return view
 
     # -- reading ----------------------------------------------------------------------------
 

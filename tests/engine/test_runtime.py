@@ -410,3 +410,18 @@ def test_fields_a_form_does_not_have_are_named_one_by_one():
     assert err.value.field_errors == {
         "b": ["this field is not part of the form"], "zz": ["this field is not part of the form"],
     }
+
+
+def test_a_task_waiting_across_a_migration_shows_its_new_name_and_keeps_its_claim(approval: Engine):
+    view = start(approval, amount=10, limit=100)
+    with approval.transaction() as s:
+        approval.claim_task(s, view.task("review").id, actor="ann")
+    bundle = files("approval.bpmn", "review.json")
+    bundle["approval.bpmn"] = bundle["approval.bpmn"].replace(
+        b'name="Review the request"', b'name="Check the request"'
+    )
+    with approval.transaction() as s:
+        v2 = approval.deploy(s, bundle, actor="admin").definitions[0]
+        moved = approval.migrate(s, view.id, definition_id=v2.id, actor="admin")
+    task = moved.task("review")
+    assert (task.name, task.assignee, task.id) == ("Check the request", "ann", view.task("review").id)
