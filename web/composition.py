@@ -9,6 +9,7 @@ from typing import Any
 from engine.database import Database
 from engine.clock import Clock, system_clock
 from engine.runtime import Engine, EngineConfig
+from workflows.configuration import OfficeSettings
 from workflows.deadlines import HolidayCalendar
 from web.settings import PROJECT_ROOT, Settings
 
@@ -50,7 +51,11 @@ def schema_problem(database: Database) -> str | None:
 
 
 def build_engine(
-    database: Database, config: EngineConfig | None = None, *, clock: Clock = system_clock
+    database: Database,
+    config: EngineConfig | None = None,
+    *,
+    clock: Clock = system_clock,
+    settings: OfficeSettings | None = None,
 ) -> Engine:
     """The engine as the mediation office runs it (unless a config is given).
 
@@ -61,6 +66,9 @@ def build_engine(
         return Engine(database, config)
     from workflows.cases import sync_case
     from workflows.configuration import engine_config
+
+    # The office's overrides live beside its data (instance/office.json), read once at start.
+    settings = settings or OfficeSettings.load(Settings.from_env().instance_path / "office.json")
     from workflows.holidays import CalendarCache, load_calendar
 
     def read_calendar() -> HolidayCalendar:
@@ -72,7 +80,9 @@ def build_engine(
         engine_config(
             clock=clock,
             calendar=CalendarCache(read_calendar, ttl=30.0),
-            after_step=lambda session, view: sync_case(session, view, now=clock()),
+            after_step=lambda session, view: sync_case(
+                session, view, now=clock(), formats=settings.case_number_formats
+            ),
         ),
     )
 

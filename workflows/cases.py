@@ -25,7 +25,7 @@ from engine.views import InstanceView
 from workflows.configuration import OfficeSettings
 from workflows.district import parent_at_tier, room_code
 from workflows.models import Case, OrgUnit, Party
-from workflows.numbering import next_case_number
+from workflows.numbering import DEFAULT_FORMATS, next_case_number
 from workflows.organisation import CHANNELS, DISPUTE_TYPES, TIERS
 
 INTAKE_PROCESS = "dispute_intake"
@@ -167,8 +167,19 @@ def submit_dispute(
     return Submitted(case.id, case_no, view)
 
 
-def sync_case(session: Session, view: InstanceView, *, now: datetime) -> None:
-    """Copy what the office reports on from a step's view onto its case (the engine's after_step)."""
+def sync_case(
+    session: Session,
+    view: InstanceView,
+    *,
+    now: datetime,
+    formats: Mapping[str, str] = DEFAULT_FORMATS,
+) -> None:
+    """Copy what the office reports on from a step's view onto its case (the engine's after_step).
+
+    When the case reaches the court it also takes the court's number: a judicial-confirmation
+    number once both parties have applied, a pre-litigation confirmation number (诉前调确) when
+    court-delegated mediation settles.
+    """
     if view.business_key is None:
         return
     case = session.scalar(select(Case).where(Case.case_no == view.business_key))
@@ -190,8 +201,26 @@ def sync_case(session: Session, view: InstanceView, *, now: datetime) -> None:
         **case.details,
         **{k: data[k] for k in _REPORTED_KEYS if k in data},
     }
+    _court_numbers(session, case, data, now=now, formats=formats)
     if view.status in ("completed", "terminated") and case.closed_at is None:
         case.closed_at = _closed_at(data) or now
+
+
+def _court_numbers(
+    session: Session, case: Case, data: Mapping[str, Any], *, now: datetime,
+    formats: Mapping[str, str],
+) -> None:
+    year = now.astimezone(SHANGHAI).year
+    wanted = {
+        "jc_case_no": "judicial_confirmation" if data.get("jc_applied_at") else None,
+        "prelit_case_no": (
+            "pre_litigation_confirmation" if data.get("prelit_outcome") == "settled" else None
+        ),
+    }
+    for key, kind in wanted.items():
+        if kind is not None and not case.details.get(key):
+            number = next_case_number(session, kind, year=year, formats=formats)
+            case.details = {**case.details, key: number}
 
 
 def case_state(view: InstanceView) -> str:

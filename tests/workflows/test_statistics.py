@@ -92,3 +92,16 @@ def test_an_empty_period_reports_nothing_rather_than_invented_rates(engine, cloc
     with pytest.raises(ValueError, match="must end after it starts"):
         with engine.db.reading() as session:
             office_report(session, start=END, end=START, now=clock())
+
+
+def test_a_case_takes_the_courts_number_when_both_parties_apply_for_confirmation(engine, clock):
+    settled, view = settle_on_the_spot(engine, clock)
+    each_party(engine, view, "apply_jointly", applies=True)
+    with engine.db.reading() as session:
+        from sqlalchemy import select
+
+        from workflows.models import Case
+
+        case = session.scalar(select(Case).where(Case.case_no == settled.case_no))
+        assert case.details["jc_case_no"] == "(2026)渝0151民特1号"
+        assert case.state == "judicial_confirmation"
