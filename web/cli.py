@@ -17,6 +17,8 @@ from engine.errors import DefinitionError, EngineError
 from web.settings import Settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from engine.database import Database
 
 
@@ -153,9 +155,105 @@ def worker(settings: Settings, once: bool, interval: float) -> None:
 
 
 @main.command()
+@click.option("--cases", default=40, show_default=True, help="How many demo cases to create.")
+@click.option("--seed", default=2026, show_default=True, help="Seed of names, amounts and places.")
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="Play the cases up to this moment (ISO 8601, with a time zone) instead of now.",
+)
+@click.pass_obj
+def demo(settings: Settings, cases: int, seed: int, now_text: str | None) -> None:
+    """Load the demo into an empty database: the seed district, one login per role (printed
+    once) and cases in every state, played through the real processes."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy.exc import DBAPIError
+
+    from web.composition import open_database, upgrade
+
+    now = datetime.now(timezone.utc)
+    if now_text is not None:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError as exc:
+            raise click.BadParameter(f"not an ISO 8601 date and time: {exc}", param_hint="--now")
+        if now.tzinfo is None:
+            raise click.BadParameter("give a time zone, e.g. 2026-11-23T09:00:00+08:00",
+                                     param_hint="--now")
+    database = open_database(settings)
+    try:
+        upgrade(database)
+        _load_demo(settings, database, now=now, cases=cases, seed=seed)
+    except DBAPIError as exc:
+        click.echo(f"error: cannot use the database {settings.safe_database_url}: {_reason(exc)}",
+                   err=True)
+        sys.exit(1)
+    finally:
+        database.dispose()
+
+
+def _load_demo(
+    settings: Settings,
+    database: Database,
+    *,
+    now: datetime,
+    cases: int = 40,
+    seed: int = 2026,
+    fatal: bool = True,
+) -> None:
+    """Load the demo and print its logins and cases.  If it cannot be loaded, say why and exit 1
+    (or, unless ``fatal``, go on without it)."""
+    from engine.clock import FixedClock
+    from web.composition import build_engine
+    from workflows.cases import STATES
+    from workflows.configuration import OfficeSettings, SettingsError
+    from workflows.demo import DemoError, load_demo
+
+    try:
+        office = OfficeSettings.load(settings.instance_path / "office.json")
+        clock = FixedClock(now)
+        started = time.perf_counter()
+        summary = load_demo(build_engine(database, clock=clock), clock=clock, settings=office,
+                            cases=cases, seed=seed)
+    except (DemoError, SettingsError) as exc:
+        click.echo(f"{'error' if fatal else 'warning'}: the demo was not loaded: {exc}", err=True)
+        if fatal:
+            sys.exit(1)
+        return
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"demo loaded into {settings.safe_database_url} in {elapsed:.1f} s: {summary.units} "
+        f"organisation units, {len(summary.users)} users, {summary.cases} cases received since "
+        f"{summary.first_received.date().isoformat()}"
+    )
+    click.echo("")
+    click.echo("Demo logins (shown once; the passwords are public: for demonstrations only):")
+    rows = [("username", "password", "role", "unit")] + [
+        (u.username, u.password, u.role, u.unit) for u in summary.users
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        click.echo("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3]))
+                   + "  " + row[3])
+    click.echo("")
+    click.echo("Cases per state:")
+    for state, label in STATES.items():
+        if summary.cases_by_state.get(state):
+            click.echo(f"  {state:22} {summary.cases_by_state[state]:3}  {label}")
+    for note in summary.notes:
+        click.echo(f"note: {note}")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-@click.option("--demo", is_flag=True, help="Deploy the bundled processes first.")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Load the demo into an empty database first (else deploy the bundled processes).",
+)
 @click.pass_obj
 def run(settings: Settings, host: str, port: int, demo: bool) -> None:
     """Serve the application with a timer worker running in-process."""
@@ -168,6 +266,20 @@ def run(settings: Settings, host: str, port: int, demo: bool) -> None:
     database = open_database(settings)
     upgrade(database)
     engine = build_engine(database)
+    if demo:
+        from datetime import datetime, timezone
+
+        from workflows.demo import demo_blocker, loaded_demo_users
+
+        with database.reading() as session:
+            blocker = demo_blocker(session)
+            already = bool(loaded_demo_users(session))
+        if blocker is None:
+            _load_demo(settings, database, now=datetime.now(timezone.utc), fatal=False)
+        elif already:
+            click.echo("demo data already loaded (the logins were printed when it was)")
+        else:
+            click.echo(f"demo data not loaded: {blocker}")
     if demo and any(BPMN_DIR.glob("*.bpmn")):
         with engine.transaction() as session:
             engine.deploy(session, read_paths([BPMN_DIR]), actor="demo", note="bundled processes")

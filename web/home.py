@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,11 +9,11 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, render_template
 from werkzeug.wrappers import Response
 
+from web.transaction import db_session
+from workflows.demo import loaded_demo_users
 from workflows.organisation import ROLES
 
 bp = Blueprint("home", __name__)
-
-DEMO_MODULE = "workflows.demo"
 
 
 @dataclass(frozen=True)
@@ -46,13 +44,12 @@ def health() -> Response:
 
 
 def demo_logins() -> list[DemoLogin]:
-    """The demo accounts: ``workflows.demo.DEMO_USERS`` when the module exists, else the
-    ``DEMO_LOGINS`` setting; each entry names ``username``, ``password`` and ``role``
-    (optionally ``display_name`` and ``unit``), as attributes or keys."""
-    if importlib.util.find_spec(DEMO_MODULE) is not None:
-        entries: Iterable[Any] = getattr(importlib.import_module(DEMO_MODULE), "DEMO_USERS", ())
-    else:
-        entries = current_app.config.get("DEMO_LOGINS", ())
+    """The demo accounts that exist in this database (so a real office never advertises the
+    demo's public passwords), else the ``DEMO_LOGINS`` setting; each entry names ``username``,
+    ``password`` and ``role`` (optionally ``display_name`` and ``unit``), as attributes or keys."""
+    entries: Iterable[Any] = loaded_demo_users(db_session()) or current_app.config.get(
+        "DEMO_LOGINS", ()
+    )
     return [_as_login(entry) for entry in entries]
 
 
