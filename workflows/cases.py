@@ -147,7 +147,7 @@ def submit_dispute(
         amount=data["amount"], amount_paid=None, description=data["description"],
         channel=data["channel"], tier=None, org_unit_id=office.id, court_id=court.id,
         state="reported", personal_status=False, instance_id=None, received_at=now,
-        closed_at=None, outcome=None, satisfaction=None,
+        closed_at=None, outcome=None,
         details={"reported_unit": unit.code, "submitted_by": actor},
     )
     case.parties = [
@@ -189,6 +189,8 @@ def sync_case(
     case.instance_id = view.id
     if data.get("tier") in TIERS:
         case.tier = data["tier"]
+    if data.get("dispute_type") in DISPUTE_TYPES:  # the clerk may reclassify at registration
+        case.dispute_type = data["dispute_type"]
     unit_code = data.get("org_unit")
     if unit_code:
         unit = session.scalar(select(OrgUnit.id).where(OrgUnit.code == unit_code))
@@ -262,7 +264,12 @@ def _process_data(
     return {
         "case_id": case.id,
         "case_no": case.case_no,
-        "parties": [{"name": p["name"], "role": p["role"]} for p in data["parties"]],
+        # The parties sign, consent and apply each for themselves; agents act for a party and
+        # are kept apart so they are not asked as parties.
+        "parties": [
+            {"name": p["name"], "role": p["role"]} for p in data["parties"] if p["role"] != "agent"
+        ],
+        "agents": [{"name": p["name"]} for p in data["parties"] if p["role"] == "agent"],
         "dispute_type": data["dispute_type"],
         "amount": float(data["amount"]) if data["amount"] is not None else 0,
         "description": data["description"],
@@ -270,6 +277,7 @@ def _process_data(
         "applied_jointly": data["applied_jointly"],
         "origin_tier": unit.tier,
         "org_unit": office.code,
+        "office": office.code,
         "court": court.code,
         "tier_units": tier_units(unit, office),
         "room_units": room_units(session),

@@ -329,7 +329,7 @@ _TEMPLATES: dict[str, list[tuple[str, str, str, str]]] = {
         ("{a}在{r}预交健身年卡费用{amount}元，开业三个月后门店停业，{r}拒绝退还剩余费用。",
          "{r}停业后拒退预付费用", "预付费用退还", "{r}应退还未消费部分"),
     ],
-    "property": [
+    "property_management": [
         ("{a}所在小区的物业服务企业{r}长期未履行保洁和安保义务，地下车库多次被淹，{a}拒交物业费，"
          "{r}追索欠费，{a}反要求赔偿车辆受损{amount}元。",
          "小区物业服务不到位，车库被淹致车辆受损", "物业费及车辆损失", "{r}未尽管理职责"),
@@ -359,12 +359,12 @@ _AMOUNTS = {  # (low, high) yuan, by the tier the case should start at
 }
 
 # Dispute types where one side is an organisation (a hospital, an employer, a shop...).
-_ORGANISATION_PARTY = ("medical", "labour", "consumer", "property", "construction", "financial")
+_ORGANISATION_PARTY = ("medical", "labour", "consumer", "property_management", "construction", "financial")
 
 # The usual size of a dispute of each type (specialty types are triaged by type, not amount).
 _USUAL_SIZE = {
     "medical": "town", "labour": "village", "traffic": "village", "construction": "village",
-    "financial": "large", "consumer": "village", "property": "village", "land": "village",
+    "financial": "large", "consumer": "village", "property_management": "village", "land": "village",
 }
 
 # How parties sign an agreement (most sign by hand).
@@ -507,7 +507,7 @@ class _Simulation:
                 "medical": f"荣昌区{town}卫生院",
                 "labour": f"重庆{word}陶瓷有限公司",
                 "consumer": f"荣昌区{word}家居经营部",
-                "property": f"重庆{word}物业服务有限公司",
+                "property_management": f"重庆{word}物业服务有限公司",
                 "construction": f"荣昌区{word}建筑劳务有限公司",
                 "financial": f"重庆{word}投资咨询有限公司",
             }[kind],
@@ -1362,7 +1362,7 @@ def _extension_asked_at_courtyard(run: _Run) -> _Script:
 
 
 def _in_mediation_at_town(run: _Run) -> _Script:
-    run.new("property", unit="T01-V2-G2-Y1", channel="housing", register_type="property_management")
+    run.new("property_management", unit="T01-V2-G2-Y1", channel="housing")
     yield from _intake(run, 4, 10)
     yield from _dispatched_to(run, 3)
 

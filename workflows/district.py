@@ -28,7 +28,7 @@ TOWNS = (
 ROOMS = {
     "medical": "医疗纠纷调解室",
     "labour": "劳动争议调解室",
-    "property": "物业纠纷调解室",
+    "property_management": "物业纠纷调解室",
     "family": "婚姻家庭调解室",
     "traffic": "道路交通调解室",
     "consumer": "消费纠纷调解室",
@@ -42,10 +42,10 @@ ROOMS = {
 ORGANISATIONS = (
     ("RC-PMC", "荣昌区人民调解委员会", "people_committee", None),
     ("RC-HR-MED", "区人力社保局劳动人事争议调解中心", "administrative", "labour"),
-    ("RC-HOUSING-MED", "区住房城乡建委物业纠纷调解中心", "administrative", "property"),
+    ("RC-HOUSING-MED", "区住房城乡建委物业纠纷调解中心", "administrative", "property_management"),
     ("RC-MEDICAL-MED", "区医疗纠纷人民调解委员会", "professional", "medical"),
     ("RC-TRAFFIC-MED", "区道路交通事故损害赔偿调解委员会", "professional", "traffic"),
-    ("RC-PROPERTY-ASSOC", "区物业管理协会调解委员会", "trade_association", "property"),
+    ("RC-PROPERTY-ASSOC", "区物业管理协会调解委员会", "trade_association", "property_management"),
     ("RC-CONSUMER-ASSOC", "区消费者协会调解委员会", "trade_association", "consumer"),
 )
 
@@ -61,7 +61,7 @@ class TreeSize:
 
 def room_code(dispute_type: str) -> str:
     """The code of the district's specialty room for a dispute type."""
-    return f"RC-ROOM-{dispute_type.upper()}"
+    return f"RC-ROOM-{dispute_type.upper().replace('_', '-')}"
 
 
 def town_code(index: int) -> str:

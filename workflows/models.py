@@ -108,7 +108,6 @@ class Case(Base):
     received_at: Mapped[datetime] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(30))
-    satisfaction: Mapped[int | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     parties: Mapped[list[Party]] = relationship(

@@ -32,6 +32,8 @@ LANE_ROLES = {
 ROLE_LABELS = {role: lane for lane, role in LANE_ROLES.items()} | {"admin": "管理员"}
 ROLES = tuple(ROLE_LABELS)
 COURT_ROLES = frozenset({"filing_clerk", "judge", "judge_assistant", "court_president"})
+# Intake and dispatch happen in one place for the whole district (一地调度): the office.
+OFFICE_ROLES = frozenset({"intake_clerk", "dispatcher"})
 
 
 def next_tier(tier: str) -> str | None:
@@ -53,13 +55,19 @@ def resolve_group(context: LaneContext) -> str | None:
     """Bind a task's lane to the role's group in the case's unit (or its court, for court roles).
 
     The unit comes from the task data the domain keeps on every case process: ``org_unit`` (the
-    code of the unit mediating now) and ``court`` (the code of the court). A lane that is not a
-    role, or data that names no unit, yields the bare role: visible office-wide to that role.
+    code of the unit mediating now), ``office`` (where intake and dispatch happen for the whole
+    district) and ``court``. A lane that is not a role, or data that names no unit, yields the
+    bare role: visible office-wide to that role.
     """
     role = LANE_ROLES.get(context.lane or "")
     if role is None:
         return context.lane
-    unit = context.data.get("court" if role in COURT_ROLES else "org_unit")
+    if role in COURT_ROLES:
+        unit = context.data.get("court")
+    elif role in OFFICE_ROLES:
+        unit = context.data.get("office") or context.data.get("org_unit")
+    else:
+        unit = context.data.get("org_unit")
     return candidate_group(role, str(unit)) if unit else role
 
 
@@ -86,7 +94,7 @@ DISPUTE_TYPES = {
     "family": "婚姻家庭",
     "medical": "医疗纠纷",
     "labour": "劳动争议",
-    "property": "物业纠纷",
+    "property_management": "物业纠纷",
     "traffic": "道路交通",
     "consumer": "消费纠纷",
     "debt": "债权债务",
@@ -94,6 +102,9 @@ DISPUTE_TYPES = {
     "construction": "建设工程",
     "tenancy": "房屋租赁",
     "financial": "金融纠纷",
+    "marriage": "婚姻纠纷（身份关系）",
+    "adoption": "收养纠纷（身份关系）",
+    "parentage": "亲子关系纠纷（身份关系）",
     "other": "其他纠纷",
 }
 

@@ -32,6 +32,9 @@ def test_lanes_bind_to_the_role_in_the_case_unit_or_its_court():
     assert resolve_group(LaneContext("法官", "court_review", "p", data)) == "judge:COURT-RC"
     assert resolve_group(LaneContext("院长", "approve", "p", data)) == "court_president:COURT-RC"
     assert resolve_group(LaneContext("调度员", "dispatch", "p", {})) == "dispatcher"
+    assert resolve_group(LaneContext("调度员", "designate_mediator", "p", {**data, "office": "RC-OFFICE"})) == (
+        "dispatcher:RC-OFFICE"
+    )
     assert resolve_group(LaneContext("Reviewers", "x", "p", data)) == "Reviewers"
     assert resolve_group(LaneContext(None, "x", "p", data)) is None
 

@@ -77,7 +77,6 @@ def upgrade() -> None:
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('outcome', sa.String(length=30), nullable=True),
-    sa.Column('satisfaction', sa.Integer(), nullable=True),
     sa.Column('details', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['court_id'], ['org_unit.id'], name=op.f('fk_mediation_case_court_id_org_unit')),
     sa.ForeignKeyConstraint(['org_unit_id'], ['org_unit.id'], name=op.f('fk_mediation_case_org_unit_id_org_unit')),
