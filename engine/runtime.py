@@ -80,6 +80,7 @@ ENGINE_ACTOR = "engine"
 # SpiffWorkflow silently stops advancing a task tree 1000 levels deep (a loop-back in the diagram);
 # stopping a little earlier lets the engine say so instead.
 MAX_TREE_DEPTH = 900
+_WAITING = TaskState.READY | TaskState.WAITING | TaskState.ERROR
 _PENDING = (
     TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
     | TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE
@@ -719,17 +720,11 @@ class Engine:
         session.info["tiaojie_outbox"] = True
 
     def _walk(self, loaded: _Loaded) -> None:
-        """Find the unfinished tasks and the completed frontier in one walk of the task tree."""
-        pending: list[Task] = []
-        frontier: list[Task] = []
-        for task in loaded.workflow.get_tasks():
-            if task.has_state(_PENDING):
-                pending.append(task)
-            elif task.state == TaskState.COMPLETED and not any(
-                c.state == TaskState.COMPLETED for c in task.children
-            ):
-                frontier.append(task)
-        loaded.pending, loaded.frontier = pending, frontier
+        """Find the unfinished tasks, and where branches run in parallel the completed frontier."""
+        loaded.pending = loaded.workflow.get_tasks(state=_PENDING)
+        waiting = [t for t in loaded.pending if t.has_state(_WAITING)]
+        # Only parallel branches leave data behind on a completed task that no waiting task has.
+        loaded.frontier = _frontier(loaded.workflow) if len(waiting) > 1 else []
 
     def _check_progress(self, workflow: BpmnWorkflow, pending: list[Task]) -> None:
         """Refuse the silent stall SpiffWorkflow falls into past its task-tree depth limit."""
@@ -913,6 +908,12 @@ def _task_view(row: Row[Any]) -> TaskView:
     )
 
 
+def _frontier(workflow: BpmnWorkflow) -> list[Task]:
+    """Completed tasks none of whose successors has completed: where finished branches stopped."""
+    tasks = workflow.get_tasks(state=TaskState.COMPLETED)
+    return [t for t in tasks if not any(c.state == TaskState.COMPLETED for c in t.children)]
+
+
 def _instance_data(
     workflow: BpmnWorkflow, pending: list[Task], frontier: list[Task]
 ) -> dict[str, Any]:
@@ -925,9 +926,8 @@ def _instance_data(
     """
     if workflow.completed:
         return dict(workflow.data) or dict(workflow.last_task.data if workflow.last_task else {})
-    waiting = TaskState.READY | TaskState.WAITING | TaskState.ERROR
     candidates = sorted(
-        [*frontier, *(t for t in pending if t.has_state(waiting))],
+        [*frontier, *(t for t in pending if t.has_state(_WAITING))],
         key=lambda t: t.last_state_change,
     )
     if candidates:
