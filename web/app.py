@@ -9,13 +9,19 @@ from web import (
     admin,
     assets,
     auth,
+    case_labels,
+    cases,
+    court,
     errors,
     home,
     i18n,
+    inbox,
+    intake,
     labels,
     navigation,
     privacy,
     security,
+    timing,
     transaction,
 )
 from web.composition import build_engine, open_database
@@ -44,4 +50,10 @@ def create_app(
     errors.init_app(app)
     app.register_blueprint(home.bp)
     admin.init_app(app)
+    # Casework: intake, the inbox and task pages, case pages, the court's queue.
+    case_labels.init_app(app)
+    timing.init_app(app)
+    intake.init_app(app)
+    for blueprint in (inbox.bp, cases.bp, court.bp):
+        app.register_blueprint(blueprint)
     return app

@@ -9,7 +9,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-__all__ = ["MENU", "MenuItem", "init_app", "menu_for", "same_site_path"]
+__all__ = ["MENU", "PUBLIC", "MenuItem", "init_app", "menu_for", "same_site_path"]
 
 
 @dataclass(frozen=True)
@@ -21,18 +21,32 @@ class MenuItem:
     roles: frozenset[str]
 
 
+# Shown to everyone, logged in or not.
+PUBLIC = "public"
+
 MENU: list[MenuItem] = [
     MenuItem("definitions.index", _l("Processes"), frozenset({"admin"})),
     MenuItem("instances.index", _l("Instances"), frozenset({"admin"})),
     MenuItem("organisation.index", _l("Organisation"), frozenset({"admin"})),
     MenuItem("users.index", _l("Users"), frozenset({"admin"})),
     MenuItem("holidays.index", _l("Holidays"), frozenset({"admin"})),
+    # Casework.
+    MenuItem("inbox.index", _l("Inbox"), frozenset({
+        "party", "grid_worker", "intake_clerk", "dispatcher", "mediator", "committee_chair",
+        "filing_clerk", "judge", "judge_assistant", "court_president"})),
+    MenuItem("court.index", _l("Court queue"), frozenset({
+        "filing_clerk", "judge", "judge_assistant", "court_president"})),
+    MenuItem("cases.index", _l("Cases"), frozenset({
+        "admin", "party", "grid_worker", "intake_clerk", "dispatcher", "mediator",
+        "committee_chair", "filing_clerk", "judge", "judge_assistant", "court_president"})),
+    MenuItem("intake.quick_report", _l("Quick report"), frozenset({"grid_worker"})),
+    MenuItem("intake.report", _l("Report a dispute"), frozenset({PUBLIC})),
 ]
 
 
 def menu_for(roles: Iterable[str]) -> list[MenuItem]:
     """The menu items a person with ``roles`` may open."""
-    held = frozenset(roles)
+    held = frozenset(roles) | {PUBLIC}
     return [item for item in MENU if item.roles & held]
 
 

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.database import Database
+from tests.web.casework import matrix_case
 from tests.web.world import (
     HOLIDAYS_2031,
     World,
@@ -27,11 +28,19 @@ from tests.web.world import (
 )
 from web.composition import build_engine
 from workflows.holidays import import_schedule
-from workflows.organisation import ROLES
+from workflows.organisation import COURT_ROLES, ROLES
 
 ANONYMOUS = "anonymous"
 EVERYONE = (ANONYMOUS, *ROLES)
 ADMIN_ONLY = frozenset({"admin"})
+GRID_WORKER = frozenset({"grid_worker"})
+MEDIATOR = frozenset({"mediator"})
+CHAIR = frozenset({"committee_chair"})
+MEDIATION_UNIT = MEDIATOR | CHAIR  # the chair may look at the unit's tasks (to reassign them)
+TASK_ROLES = frozenset(ROLES) - ADMIN_ONLY
+# The office, the case's unit and the grid worker who reported it; not the parties or the court.
+CASE_VIEWERS = frozenset({"admin", "intake_clerk", "dispatcher", "mediator", "committee_chair",
+                          "grid_worker"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,27 @@ ROUTES = [
     Route("holidays.index", "POST", "/admin/holidays", ADMIN_ONLY, ok=302,
           form={"schedule": "HOLIDAYS_2031"}),
     Route("holidays.download", "GET", "/admin/holidays/2030.csv", ADMIN_ONLY),
+    # Casework.  The case is in mediation in the grid where the matrix's people work; it was
+    # reported by the grid worker.  The mediator claims its task, gives it back, the chair gives
+    # it to the mediator, who then sends an empty form (refused: 422).
+    Route("intake.report", "GET", "/report", None),
+    Route("intake.report", "POST", "/report", None, ok=422, form={"applicant_name": "王五"}),
+    Route("intake.places", "GET", "/report/places?town=T01", None),
+    Route("intake.receipt", "GET", "/report/receipt", None, ok=302),
+    Route("intake.quick_report", "GET", "/grid/report", GRID_WORKER),
+    Route("intake.quick_report", "POST", "/grid/report", GRID_WORKER, ok=422,
+          form={"description": "漏水"}),
+    Route("inbox.index", "GET", "/tasks?view=queue", TASK_ROLES),
+    Route("inbox.show", "GET", "/tasks/{mediate_task}", MEDIATION_UNIT),
+    Route("inbox.claim", "POST", "/tasks/{mediate_task}/claim", MEDIATOR, ok=302),
+    Route("inbox.unclaim", "POST", "/tasks/{mediate_task}/unclaim", MEDIATOR, ok=302),
+    Route("inbox.reassign", "POST", "/tasks/{mediate_task}/reassign", CHAIR, ok=302,
+          form={"assignee": "mediator"}),
+    Route("inbox.complete", "POST", "/tasks/{mediate_task}", MEDIATOR, ok=422),
+    Route("cases.index", "GET", "/cases", frozenset(ROLES)),
+    Route("cases.show", "GET", "/cases/{case_id}", CASE_VIEWERS),
+    Route("cases.diagram", "GET", "/cases/{case_id}/diagram/dispute_intake.bpmn", CASE_VIEWERS),
+    Route("court.index", "GET", "/court", frozenset(COURT_ROLES)),
 ]
 
 
@@ -110,6 +140,7 @@ class Matrix:
     app: Flask
     world: World
     clients: dict[str, FlaskClient] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)  # more ids for the paths
 
     def client(self, role: str) -> FlaskClient:
         """The browser of ``role``, logged in on first use."""
@@ -129,7 +160,7 @@ class Matrix:
         if value == "{tier_dmn}":
             return (Path(__file__).parent / "data" / "tier.dmn").read_text(encoding="utf-8")
         if isinstance(value, str):
-            return value.format(**vars(self.world))
+            return value.format(**vars(self.world), **self.ids)
         return value
 
 
@@ -140,7 +171,8 @@ def matrix(module_db: Database, tmp_path_factory: pytest.TempPathFactory) -> Ite
     world = populate(engine)
     with engine.transaction() as session:
         import_schedule(session, "date,kind\n2030-01-01,holiday\n", actor="test", now=engine.now())
-    yield Matrix(make_app(engine, tmp_path_factory.mktemp("instance")), world)
+    ids = matrix_case(module_db, reporter="grid_worker")
+    yield Matrix(make_app(engine, tmp_path_factory.mktemp("instance")), world, ids=ids)
 
 
 def send(matrix: Matrix, route: Route, role: str) -> int:

@@ -1,0 +1,533 @@
+"""The case page: parties, facts, deadlines with the days left, the timeline in words, the
+documents the process recorded, and the process diagram with its progress; and a case finder.
+
+Who may open a case is :func:`web.access.may_see_case`; parties' phone and ID numbers are masked
+for people who are not staff.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from engine.clock import aware
+from engine.models import DeploymentFile, HumanTask, ProcessDefinition, ProcessInstance
+from engine.views import AuditView, InstanceView
+from web import access
+from web.auth import require_roles
+from web.case_labels import DEADLINE_NAMES
+from web.labels import TIER_NAMES, name_of
+from web.process_texts import text
+from web.timing import days_left, last_day, parse_due
+from web.transaction import db_session, get_engine
+from workflows.models import Case, OrgUnit
+from workflows.organisation import COURT_ROLES
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+bp.before_request(require_roles(*access.TASK_ROLES, "admin"))
+
+SEARCH_LIMIT = 50
+_PROCESS = re.compile(rb"<(?:[\w-]+:)?process\b[^>]*>")
+_ATTR = re.compile(rb'\b(id|name)="([^"]*)"')
+
+
+@bp.get("")
+def index() -> str:
+    """Cases I may see, newest first, optionally by case number."""
+    session = db_session()
+    query = request.args.get("q", "").strip()[:60]
+    cases = visible_cases(session, query)
+    return render_template("cases/index.html", cases=cases, query=query)
+
+
+@bp.get("/<int:case_id>")
+def show(case_id: int) -> str:
+    """Everything about one case."""
+    session = db_session()
+    engine = get_engine()
+    case = _visible_case(session, case_id)
+    view = engine.instance(session, case.instance_id) if case.instance_id else None
+    data: Mapping[str, Any] = {**case.details, **(view.data if view else {})}
+    trail = engine.audit_trail(session, case.instance_id) if case.instance_id else []
+    completed, active = engine.progress(session, case.instance_id) if case.instance_id else ((), ())
+    definition = _definition(session, case.instance_id) if case.instance_id else None
+    labels = field_labels(definition.forms if definition else {})
+    now = engine.now()
+    tasks = _open_tasks(session, view)
+    return render_template(
+        "cases/show.html",
+        case=case,
+        view=view,
+        parties=list(case.parties),
+        full_numbers=access.sees_full_numbers(current_user),
+        unit=_unit_name(session, case.org_unit_id),
+        court=_unit_name(session, case.court_id),
+        reported=_unit_name_by_code(session, case.details.get("reported_unit")),
+        deadlines=deadlines(data, tasks, view.timers if view else (), now),
+        tasks=tasks,
+        timeline=timeline(trail, labels),
+        documents=documents(data, labels),
+        diagrams=diagram_files(session, definition) if definition else [],
+        completed=list(completed),
+        active=list(active),
+        task_name=text,
+    )
+
+
+@bp.get("/<int:case_id>/diagram/<path:key>")
+def diagram(case_id: int, key: str) -> Response:
+    """A diagram file of the case's process version (for the viewer)."""
+    session = db_session()
+    case = _visible_case(session, case_id)
+    definition = _definition(session, case.instance_id) if case.instance_id else None
+    if definition is None or key not in (definition.source_files or {}) or \
+            not key.endswith(".bpmn"):
+        abort(404)
+    content = session.scalar(select(DeploymentFile.content).where(
+        DeploymentFile.deployment_id == definition.deployment_id, DeploymentFile.key == key))
+    if content is None:
+        abort(404)
+    return Response(bytes(content), mimetype="application/xml")
+
+
+# -- who sees what -------------------------------------------------------------------------------
+
+
+def _visible_case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        abort(404)
+    if not access.may_see_case(session, current_user, case):
+        abort(403)
+    return case
+
+
+def visible_cases(session: Session, text_: str = "") -> list[Case]:
+    """The newest cases the current person may see (by case number when ``text_`` is given)."""
+    query = select(Case).order_by(Case.received_at.desc(), Case.id.desc()).limit(SEARCH_LIMIT)
+    if text_:
+        query = query.where(Case.case_no.contains(text_, autoescape=True))
+    roles = current_user.roles
+    if not roles & access.CASE_WIDE_ROLES:
+        units = [m.unit_code for m in current_user.memberships if m.role in access.UNIT_ROLES]
+        unit_ids = select(OrgUnit.id).where(OrgUnit.code.in_(units))
+        conditions = [Case.org_unit_id.in_(unit_ids)]
+        if "grid_worker" in roles:
+            conditions.append(Case.channel == "grid_worker")
+        if roles & COURT_ROLES:
+            courts = [m.unit_code for m in current_user.memberships if m.role in COURT_ROLES]
+            conditions.append(Case.court_id.in_(select(OrgUnit.id).where(OrgUnit.code.in_(courts))))
+        groups = sorted(access.workable_groups(current_user.memberships))
+        mine = HumanTask.candidate_group.in_(groups) | (HumanTask.assignee == current_user.username)
+        conditions.append(Case.instance_id.in_(
+            select(HumanTask.instance_id).where(HumanTask.state == "ready", mine)))
+        query = query.where(or_(*conditions))
+    # The query narrows; the policy decides (court users: cases that reached their court).
+    return [c for c in session.scalars(query) if access.may_see_case(session, current_user, c)]
+
+
+# -- deadlines -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline on the case page."""
+
+    label: str
+    due: datetime
+    days: int
+    task: bool  # an open task's own deadline
+    running: bool  # an open task or a timer of the process waits on it
+
+    @property
+    def last_day(self) -> str:
+        """The period's last day."""
+        return last_day(self.due).isoformat()
+
+
+def deadlines(
+    data: Mapping[str, Any], tasks: list[Any], timers: Iterable[Any], now: datetime
+) -> list[Deadline]:
+    """The open tasks' deadlines, then every period the process recorded (``*_due``); a recorded
+    period still runs when a task or timer of the process waits on it, else its step is over."""
+    found: list[Deadline] = []
+    waiting = {t.due_at for t in tasks if t.due_at is not None} | {t.due_at for t in timers}
+    for task in tasks:
+        if task.due_at is not None:
+            found.append(Deadline(_("Task: %(task)s", task=text(task.name)), task.due_at,
+                                  days_left(task.due_at, now), True, True))
+    recorded = []
+    for key, value in data.items():
+        due = parse_due(value) if key.endswith("_due") else None
+        if due is not None:
+            recorded.append((due, key))
+    for due, key in sorted(recorded):
+        label = name_of(DEADLINE_NAMES, key)
+        found.append(Deadline(label, due, days_left(due, now), False, due in waiting))
+    return found
+
+
+def _open_tasks(session: Session, view: InstanceView | None) -> list[Any]:
+    """The instance's ready tasks, with the party a per-party task is for."""
+    if view is None:
+        return []
+    engine = get_engine()
+    shown = []
+    for task in view.ready_tasks:
+        party = None
+        if task.lane == "当事人" or task.candidate_group and task.candidate_group.startswith("party"):
+            party_data = engine.task_data(session, task.id).get("party")
+            party = party_data.get("name") if isinstance(party_data, dict) else None
+        shown.append(OpenTask(task.id, task.element_id, task.name, task.candidate_group,
+                              task.assignee, task.due_at, party,
+                              access.may_work(current_user, task)))
+    return shown
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A ready task as the case page lists it."""
+
+    id: int
+    element_id: str
+    name: str
+    candidate_group: str | None
+    assignee: str | None
+    due_at: datetime | None
+    party: str | None
+    workable: bool
+
+
+# -- the timeline --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the timeline."""
+
+    at: datetime
+    actor: str
+    words: str
+    detail: str = ""
+    kind: str = ""
+
+
+Labels = Mapping[str, tuple[str, dict[Any, str]]]
+
+
+def timeline(trail: Iterable[AuditView], labels: Labels | None = None) -> list[Entry]:
+    """The audit trail in words, oldest first; bookkeeping steps of the diagram are left out."""
+    entries: list[Entry] = []
+    for event in trail:
+        entries.extend(_words(event, labels or {}))
+    return entries
+
+
+def _words(e: AuditView, labels: Labels) -> list[Entry]:
+    element = text(e.element_name or e.element_id or "")
+    detail = e.detail or ""
+
+    def entry(words: str, more: str = "", kind: str = "") -> Entry:
+        return Entry(aware(e.at), e.actor, words, more, kind or e.action)
+
+    action = e.action
+    if action == "started":
+        return [entry(_("The case's process started"), "")]
+    if action == "task_completed":
+        return [entry(_("Completed “%(task)s”", task=element), _changed_answers(e, labels))]
+    if action == "timer_fired":
+        return [entry(_("Deadline reached: %(element)s", element=element), kind="timer")]
+    if action == "claimed":
+        return [entry(_("Claimed “%(task)s”", task=element))]
+    if action == "unclaimed":
+        return [entry(_("Gave “%(task)s” back to the queue", task=element))]
+    if action == "reassigned":
+        return [entry(_("Reassigned “%(task)s”", task=element), detail)]
+    if action == "task_cancelled":
+        return [entry(_("“%(task)s” was cancelled", task=element))]
+    if action == "message_received":
+        return [entry(_("A message arrived: %(element)s", element=element or detail))]
+    if action == "error":
+        return [entry(_("The process stopped with an error at %(element)s", element=element),
+                      detail, kind="error")]
+    simple = {
+        "retried": _l("An administrator ran the failed step again"),
+        "suspended": _l("The process was suspended"),
+        "resumed": _l("The process was resumed"),
+        "terminated": _l("The process was terminated"),
+        "migrated": _l("The process moved to another version"),
+        "data_updated": _l("An administrator corrected the case data"),
+        "completed": _l("The case's process ended"),
+    }
+    if action in simple:
+        return [entry(str(simple[action]), detail)]
+    if action != "element_completed":
+        return [entry(action, detail)]
+    changes = e.changes or {}
+    found: list[Entry] = []
+    reason = _new_value(changes, "escalation_reason")
+    if e.element_type == "ScriptTask" and isinstance(reason, str) and reason:
+        found.append(entry(_("Escalated to the next tier"), reason, kind="escalation"))
+    if e.element_type == "CallActivity":
+        found.append(entry(_("Finished: %(element)s", element=element), kind="stage"))
+    elif e.element_type == "BusinessRuleTask":
+        tier = _new_value(changes, "start_tier")
+        found.append(entry(_("Triaged: starts at the %(tier)s tier",
+                             tier=name_of(TIER_NAMES, tier)) if tier else
+                           _("Finished: %(element)s", element=element), kind="stage"))
+    return found
+
+
+def _new_value(changes: Mapping[str, Any], key: str) -> Any:
+    change = changes.get(key)
+    if isinstance(change, (list, tuple)) and len(change) == 2:
+        return change[1]
+    return None
+
+
+def _changed_answers(e: AuditView, labels: Labels) -> str:
+    """Who a per-party task was for and the choices it recorded (texts stay in the documents)."""
+    parts = []
+    changes = e.changes or {}
+    party = changes.get("party")
+    if isinstance(party, (list, tuple)) and party and isinstance(party[0], dict):
+        parts.append(_("for %(party)s", party=party[0].get("name", "")))
+    for key, change in changes.items():
+        value = change[1] if isinstance(change, (list, tuple)) and len(change) == 2 else None
+        choices = labels.get(key, ("", {}))[1]
+        if isinstance(value, (str, bool)) and not isinstance(value, bool) and value in choices:
+            parts.append(f"{text(labels[key][0])}: {text(choices[value])}")
+        elif isinstance(value, bool) and key in labels:
+            parts.append(f"{text(labels[key][0])}: {_('Yes') if value else _('No')}")
+    return "; ".join(parts[:5])
+
+
+# -- documents -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Document:
+    """A document of the case file: a title and labelled entries."""
+
+    key: str
+    title: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    items: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+
+
+_OWN_LABELS: Mapping[str, Any] = {
+    "registered_at": _l("Registered"),
+    "start_tier": _l("Starting tier"),
+    "room": _l("Specialty room"),
+    "mediation_result": _l("Result of the mediation"),
+    "failure_reason": _l("Why it failed"),
+    "agreement_effective_at": _l("In force since"),
+    "agreement_in_force": _l("Agreement in force"),
+    "jc_outcome": _l("Outcome of the judicial confirmation"),
+    "jc_applied_at": _l("Applied jointly on"),
+    "jc_extended": _l("Review period extended"),
+    "enforceable": _l("Enforceable"),
+    "closed_at": _l("Closed"),
+    "other_party_answer": _l("The other party's answer"),
+}
+_RESULT_NAMES: Mapping[str, Any] = {
+    "agreement": _l("Agreement reached"),
+    "failed": _l("Mediation failed"),
+    "refused": _l("A party refused or withdrew"),
+    "escalate": _l("Escalated to the next tier"),
+    "confirmed": _l("Confirmed: the agreement is valid"),
+    "rejected": _l("Application rejected"),
+    "withdrawn": _l("Application withdrawn"),
+    "not_applied": _l("No joint application"),
+    "lapsed": _l("The application window lapsed"),
+    "not_accepted": _l("The court did not accept the application"),
+    "not_available": _l("Not available for this kind of matter"),
+    "general": _l("General mediation"),
+}
+_SECTIONS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
+    ("registration", _l("Registration"), (
+        "registration_decision", "registered_at", "refusal_reason", "referral_route",
+        "ownership_confirmation", "other_party_answer", "contact_note", "start_tier", "room")),
+    ("minutes", _l("Mediation minutes"), (
+        "mediator", "outcome", "outcome_reason", "failure_ground", "appraisal_matter",
+        "appraisal_conclusion", "mediation_result", "failure_reason")),
+    ("agreement", _l("Mediation agreement"), (
+        "agreement_form", "facts", "issues", "responsibilities", "terms", "amount_agreed",
+        "performance_manner", "performance_place", "performance_deadline", "performed_on_spot",
+        "mediator_signed", "committee_seal", "agreement_effective_at")),
+    ("ruling", _l("Judicial confirmation and ruling"), (
+        "jc_applied_at", "jc_accepted", "not_accepted_reason", "acceptance_note", "ruling",
+        "rejection_ground", "ruling_note", "extension_reason", "extension_approved", "jc_extended",
+        "served_on", "service_method", "jc_outcome", "enforceable", "next_step")),
+    ("litigation", _l("Other routes and litigation"), (
+        "routes_explained", "route", "routes_note", "suit_registered", "court_case_no",
+        "not_registered_reason")),
+    ("closing", _l("Follow-up and closing"), (
+        "performed", "satisfaction", "follow_up_note", "closing_summary", "archived_documents",
+        "closed_at")),
+)
+
+
+def field_labels(forms: Mapping[str, Any]) -> dict[str, tuple[str, dict[Any, str]]]:
+    """Data key -> (title, {value: choice title}) from every form of the process version."""
+    labels: dict[str, tuple[str, dict[Any, str]]] = {}
+    for document in (forms.get("documents") or {}).values():
+        for name, prop in (document.get("properties") or {}).items():
+            source = prop.get("items", prop) if prop.get("type") == "array" else prop
+            choices = {o["const"]: o.get("title", str(o["const"]))
+                       for o in source.get("oneOf", []) if "const" in o}
+            title, known = labels.get(name, (prop.get("title") or name, {}))
+            labels[name] = (title, {**known, **choices})
+    return labels
+
+
+def documents(data: Mapping[str, Any], labels: Mapping[str, tuple[str, dict[Any, str]]]
+              ) -> list[Document]:
+    """The application, then what the process recorded, section by section."""
+    shown: list[Document] = []
+    for key, title, keys in _SECTIONS:
+        doc = Document(key, str(title))
+        for name in keys:
+            if name in data and data[name] not in (None, "", [], {}):
+                doc.rows.append((_label(name, labels), _value(name, data[name], labels)))
+        if key == "minutes":
+            doc.items = _tier_records(data)
+        if key == "agreement":
+            doc.items = _signatures(data, labels)
+        if doc.rows or doc.items:
+            shown.append(doc)
+    return shown
+
+
+def _label(name: str, labels: Mapping[str, tuple[str, dict[Any, str]]]) -> str:
+    if name in _OWN_LABELS:
+        return str(_OWN_LABELS[name])
+    return text(labels[name][0]) if name in labels else name
+
+
+def _value(name: str, value: Any, labels: Mapping[str, tuple[str, dict[Any, str]]]) -> str:
+    choices = labels.get(name, ("", {}))[1]
+    if isinstance(value, list):
+        return "、".join(_value(name, v, labels) for v in value)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if not isinstance(value, (int, float)) and value in choices:
+        return text(choices[value])
+    if isinstance(value, str) and value in _RESULT_NAMES:
+        return str(_RESULT_NAMES[value])
+    if isinstance(value, str) and value in TIER_NAMES:
+        return name_of(TIER_NAMES, value)
+    if isinstance(value, str) and (name.endswith("_at") or name.endswith("_due")):
+        when = parse_due(value)
+        return when.strftime("%Y-%m-%d %H:%M") if when else value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _tier_records(data: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    records = data.get("tier_history")
+    if not isinstance(records, list):
+        return []
+    shown = []
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        rows = [(_("Mediator"), str(record.get("mediator") or "—")),
+                (_("Result"), name_of(_RESULT_NAMES, record.get("result")))]
+        if record.get("reason"):
+            rows.append((_("Reason"), str(record["reason"])))
+        for key, label in (("accepted_at", _("Accepted")), ("ended_at", _("Ended"))):
+            when = parse_due(record.get(key))
+            if when:
+                rows.append((label, when.strftime("%Y-%m-%d %H:%M")))
+        shown.append((_("At the %(tier)s tier", tier=name_of(TIER_NAMES, record.get("tier"))),
+                      rows))
+    return shown
+
+
+def _signatures(data: Mapping[str, Any], labels: Mapping[str, tuple[str, dict[Any, str]]]
+                ) -> list[tuple[str, list[tuple[str, str]]]]:
+    signatures = data.get("signatures")
+    if not isinstance(signatures, dict) or not signatures:
+        return []
+    methods = labels.get("signing", ("", {}))[1]
+    rows = []
+    for name, signed in signatures.items():
+        if not isinstance(signed, dict):
+            continue
+        method = text(methods.get(str(signed.get("method")), str(signed.get("method"))))
+        when = parse_due(signed.get("at"))
+        rows.append((str(name), method + (f" · {when:%Y-%m-%d %H:%M}" if when else "")))
+    return [(_("Signatures of the parties"), rows)]
+
+
+# -- the diagram ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiagramFile:
+    """A diagram of the case's process version: the top-level one or a called process's."""
+
+    key: str
+    label: str
+    top: bool
+
+
+def _definition(session: Session, instance_id: int) -> ProcessDefinition | None:
+    return session.scalar(
+        select(ProcessDefinition)
+        .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
+        .where(ProcessInstance.id == instance_id)
+    )
+
+
+def diagram_files(session: Session, definition: ProcessDefinition) -> list[DiagramFile]:
+    """The process's diagram files, the top-level process first, each named by its process."""
+    keys = sorted(k for k in (definition.source_files or {}) if k.endswith(".bpmn"))
+    files: list[DiagramFile] = []
+    for key, content in session.execute(
+        select(DeploymentFile.key, DeploymentFile.content).where(
+            DeploymentFile.deployment_id == definition.deployment_id,
+            DeploymentFile.key.in_(keys))
+    ):
+        processes = _processes(bytes(content))
+        top = definition.process_id in processes
+        names = [text(name or pid) for pid, name in processes.items()]
+        files.append(DiagramFile(key, "、".join(names) or key, top))
+    return sorted(files, key=lambda f: (not f.top, f.key))
+
+
+def _processes(content: bytes) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for tag in _PROCESS.findall(content):
+        attrs = {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(tag)}
+        if "id" in attrs:
+            found[attrs["id"]] = attrs.get("name", "")
+    return found
+
+
+# -- small lookups -------------------------------------------------------------------------------
+
+
+def _unit_name(session: Session, unit_id: int | None) -> str:
+    if unit_id is None:
+        return ""
+    return session.scalar(select(OrgUnit.name).where(OrgUnit.id == unit_id)) or ""
+
+
+def _unit_name_by_code(session: Session, code: Any) -> str:
+    if not isinstance(code, str):
+        return ""
+    return session.scalar(select(OrgUnit.name).where(OrgUnit.code == code)) or code
+
