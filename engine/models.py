@@ -144,7 +144,10 @@ class HumanTask(Base):
 
     __tablename__ = "engine_human_task"
     __table_args__ = (
+        # A group's queue in each order the task list offers: by due date, newest, priority.
         Index("ix_engine_human_task_queue", "state", "candidate_group", "due_at"),
+        Index("ix_engine_human_task_queue_created", "state", "candidate_group", "id"),
+        Index("ix_engine_human_task_queue_priority", "state", "candidate_group", "priority", "id"),
         Index("ix_engine_human_task_mine", "state", "assignee", "due_at"),
     )
 

@@ -247,7 +247,8 @@ _REPORTED_KEYS = (
     "start_tier", "room", "mediation_result", "failure_reason", "escalation_reason",
     "tier_history", "jc_outcome", "rejection_ground", "route", "suit_registered", "performed",
     "agreement_in_force", "agreement_effective_at", "registered_at", "accepted_at",
-    "acceptance_due", "mediation_due", "consent_due", "jc_apply_due", "jc_ruling_due",
+    "acceptance_due", "mediation_due", "consent_due", "choice_due", "jc_apply_due",
+    "jc_acceptance_due", "jc_ruling_due", "suit_registration_due",
     "performance_due", "performed_on_spot", "amount_agreed", "extensions", "satisfaction",
 )
 
