@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine_step.py
+	$(BIN)/python bench/inbox.py
 
 # After changing visible strings: collect them and merge them into both catalogues, then
 # translate the new entries in web/translations/*/LC_MESSAGES/messages.po (the app compiles them).
