@@ -36,8 +36,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from engine.database import Database  # noqa: E402
 from engine.definitions import read_paths  # noqa: E402
 from engine.models import HumanTask, ProcessInstance  # noqa: E402
-from web import worklist  # noqa: E402
-from web.access import workable_groups  # noqa: E402
+from workflows import worklist  # noqa: E402
+from workflows.access import workable_groups  # noqa: E402
 from web.composition import build_engine, upgrade  # noqa: E402
 from web.settings import normalise_url  # noqa: E402
 from workflows.models import Case, Party  # noqa: E402

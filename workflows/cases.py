@@ -103,8 +103,7 @@ REPRESENTATIVES = (2, 5)
 class DisputeApplicationSchema(Schema):
     """A dispute as residents, grid workers and referring agencies submit it."""
 
-    parties = fields.List(fields.Nested(PartySchema), required=True,
-                          validate=validate.Length(min=2, max=500))
+    parties = fields.List(fields.Nested(PartySchema), required=True, validate=validate.Length(min=2))
     dispute_type = fields.String(required=True, validate=validate.OneOf(list(DISPUTE_TYPES)))
     amount = fields.Decimal(
         load_default=None, places=2, as_string=False,
