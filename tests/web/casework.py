@@ -51,6 +51,14 @@ PEOPLE: Mapping[str, tuple[str, list[tuple[str, str]]]] = {
 }
 
 PHONES = {"party": "13800000001", "party2": "13700000003"}
+# What the grid's mediators are known for (the roster shows it).
+SPECIALTIES = {"mediator": ["neighbour", "family"], "colleague": ["debt"]}
+
+# A dispute of the second party login's (赵五), with nobody of the first one's.
+PARTY2_PARTIES = [
+    {"role": "applicant", "name": "赵五", "phone": "13700000003"},
+    {"role": "respondent", "name": "钱七", "phone": "13900000009"},
+]
 
 APPLICATION: dict[str, Any] = {
     "parties": [
@@ -189,9 +197,10 @@ def build(database: Database, people: Mapping[str, tuple[str, list[tuple[str, st
         build_district(session, TreeSize(1, 1, 1))
         engine.deploy(session, read_paths([BPMN_DIR]), actor="test")
         for username, (display_name, roles) in people.items():
-            create_person(session, username=username, display_name=display_name,
-                          password=PASSWORD, roles=roles,
-                          phone=PHONES.get(username, "13812345678"), now=clock())
+            person = create_person(session, username=username, display_name=display_name,
+                                   password=PASSWORD, roles=roles,
+                                   phone=PHONES.get(username, "13812345678"), now=clock())
+            person.specialties = SPECIALTIES.get(username)
     return Casework(engine, clock, people)
 
 
