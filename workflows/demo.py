@@ -890,7 +890,8 @@ class _Run:
         for task in self.view.ready_tasks if self.view else ():
             if task.element_id == element_id:
                 return task
-        raise _OffPlan(f"expected a ready '{element_id}'; ready: {', '.join(self.ready()) or 'none'}")
+        ready = ", ".join(self.ready()) or "none"
+        raise _OffPlan(f"expected a ready '{element_id}'; ready: {ready}")
 
     def _task(self, element_id: str, party: str | None = None) -> TaskView:
         ready = self.view.ready_tasks if self.view else ()
@@ -961,7 +962,7 @@ class _Run:
         phone = self.sim.phone(self.rng)
         user = _PARTY_USERS.get(person.name) if person.natural else None
         if user is not None and person.login:
-            phone = self.sim.phones[user.username]  # the party's own login: linked by name and phone
+            phone = self.sim.phones[user.username]  # linked to the login by name and phone
         party: dict[str, Any] = {"role": role, "name": person.name, "phone": phone}
         if person.natural:
             party["id_number"] = self.sim.id_number(self.rng)
@@ -1865,7 +1866,8 @@ _EXTRAS: tuple[Callable[[_Run], _Script], ...] = (
     _signing_at_village, _mediator_to_sign_at_town, _divorce_follow_up_due, _closed_jc_lapsed,
     _closed_withdrawn, _closed_other_side_refused,
     # beyond the default 40
-    _closed_pre_litigation_failed, _suit_registration_overdue, _performing_after_confirmation, _refused_to_sign,
+    _closed_pre_litigation_failed, _suit_registration_overdue, _performing_after_confirmation,
+    _refused_to_sign,
     _closing_after_follow_up, _closed_settled, _closed_other_side_silent, _closed_agreement_at_town,
     _extension_agreed, _suspended_land_survey, _reported_walk_in, _not_accepted_outside_scope,
     _closed_confirmed,

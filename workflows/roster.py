@@ -67,7 +67,8 @@ def ancestor_codes(session: Session, *, unit_code: str) -> list[str]:
 
 
 def holder(session: Session, *, username: object, role: str, unit_code: str) -> str | None:
-    """``username`` if that is an active person holding ``role`` in the unit, else None."""
+    """``username`` if that is an active person holding ``role`` in the unit or a unit above it
+    (whose work for the role may come down to them), else None."""
     if not isinstance(username, str) or not username:
         return None
     return session.scalar(
@@ -75,7 +76,7 @@ def holder(session: Session, *, username: object, role: str, unit_code: str) -> 
         .join(RoleAssignment, RoleAssignment.person_id == Person.id)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
         .where(Person.username == username, Person.active.is_(True), RoleAssignment.role == role,
-               OrgUnit.code == unit_code)
+               OrgUnit.code.in_(ancestor_codes(session, unit_code=unit_code)))
         .limit(1)
     )
 
@@ -85,10 +86,17 @@ def roster(
 ) -> list[RosterEntry]:
     """The active people holding ``role`` in the unit that takes the unit's work for it (the unit
     itself, or the nearest one up the tree), least busy first; ``exclude``: usernames left out
-    (those who already declined the case)."""
-    unit = nearest_unit_with_role(session, unit_code=unit_code, role=role)
-    if unit is None:
-        return []
+    (those who already declined the case).  When everyone there is left out, the next unit up the
+    tree with people in the role offers its own."""
+    left_out = set(exclude)
+    for unit in ancestor_codes(session, unit_code=unit_code):
+        entries = [e for e in _members(session, unit=unit, role=role) if e.username not in left_out]
+        if entries:
+            return entries
+    return []
+
+
+def _members(session: Session, *, unit: str, role: str) -> list[RosterEntry]:
     open_cases = (
         select(func.count(Case.id))
         .where(Case.mediator_id == Person.id, Case.closed_at.is_(None))
@@ -101,11 +109,9 @@ def roster(
         .where(OrgUnit.code == unit, RoleAssignment.role == role, Person.active.is_(True))
         .order_by(open_cases, Person.display_name, Person.username)
     )
-    left_out = set(exclude)
     return [
         RosterEntry(username, display_name, tuple(specialties or ()), int(load or 0), unit)
         for username, display_name, specialties, load in rows
-        if username not in left_out
     ]
 
 

@@ -2,8 +2,9 @@
 resident (who has a login) chooses a mediator from the roster on a phone and the mediator records
 the other side's choice, the chosen mediator works the case's tasks until the agreement is signed
 (each party's signature by that party, or recorded by the mediator for a party without a login),
-the parties apply for judicial confirmation and the court accepts and confirms it.  Every page is photographed (desktop, and the
-ones people use on the street on a phone) under test-output/screenshots/."""
+the parties apply for judicial confirmation and the court accepts and confirms it.  Every page is
+photographed (desktop, and the ones people use on the street on a phone) under
+test-output/screenshots/."""
 
 from __future__ import annotations
 

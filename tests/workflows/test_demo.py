@@ -120,7 +120,8 @@ def test_the_demo_plays_every_scenario_into_its_state_with_records_in_step(db: D
         groups = Counter(session.scalars(
             select(HumanTask.candidate_group).where(HumanTask.state == "ready")
         ))
-        held = Counter(session.scalars(select(HumanTask.assignee).where(HumanTask.state == "ready")))
+        held = Counter(session.scalars(
+            select(HumanTask.assignee).where(HumanTask.state == "ready")))
         for user in DEMO_USERS:
             if user.role == "party":
                 assert held[user.username] >= 1, user.username

@@ -43,7 +43,8 @@ TIER_PERIODS = {
 }
 ROOM_PERIODS = {"medical": {"days": 30, "unit": "WD"}}
 # The parties as the domain passes them: by id (two parties may share a name).
-PARTIES = [{"id": 1, "name": "张三", "role": "applicant"}, {"id": 2, "name": "李四", "role": "respondent"}]
+PARTIES = [{"id": 1, "name": "张三", "role": "applicant"},
+           {"id": 2, "name": "李四", "role": "respondent"}]
 CHAIR_ASSIGNMENT_PERIOD = {"days": 3, "unit": "WD"}
 # Where the case is mediated at each tier (codes of the seed district, workflows/district.py);
 # the domain computes these from the unit where the dispute was reported.

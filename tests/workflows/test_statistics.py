@@ -11,7 +11,14 @@ import pytest
 from engine import Engine, FixedClock
 from workflows.statistics import office_report
 
-from .test_cases import APPLICATION, choose, clock, complete, engine, submit  # noqa: F401  (fixtures)
+from .test_cases import (  # noqa: F401  (fixtures)
+    APPLICATION,
+    choose,
+    clock,
+    complete,
+    engine,
+    submit,
+)
 
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
 END = datetime(2026, 4, 1, tzinfo=timezone.utc)
