@@ -66,6 +66,7 @@ def index() -> str:
     return render_template(
         template,
         view=view,
+        has_queue=bool(access.workable_groups(current_user.memberships)),
         page=page,
         filters=filters,
         sort=page.sort,

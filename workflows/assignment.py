@@ -5,8 +5,10 @@ to the nearest unit where someone holds the role, and to one person where the ta
   applying for judicial confirmation...) is that party's own: it goes to the party's login, by
   the party's id in the task data.  A party without a login is helped by the mediators of the
   unit that has the case, who record the party's answer on their behalf (a paper signature, a
-  consent given by telephone); once a mediator has the case, by that mediator.  No party task
-  ever sits in a queue that other parties can read.
+  consent given by telephone); once a mediator has the case, by that mediator.  A task of the
+  parties' lane that names no one party (the parties' joint choice after a court rejected their
+  agreement) is recorded the same way, by the case's mediator.  No party task ever sits in a
+  queue that other parties can read.
 - Once a mediator has been chosen, designated or assigned, the case's mediator-lane tasks go to
   them directly (``mediator`` in the data), so they never re-claim each step; anyone else's
   tasks stay in the unit's queue.

@@ -56,6 +56,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_joint_unit_org_unit_id'), ['org_unit_id'],
                               unique=False)
 
+    # Parties no longer share a unit's queue: the open tasks still waiting in one go to the
+    # mediators of that unit, who record the parties' answers (or give them to the party).
+    op.execute(
+        "UPDATE engine_human_task SET candidate_group = 'mediator:' || substr(candidate_group, 7) "
+        "WHERE state = 'ready' AND candidate_group LIKE 'party:%'"
+    )
+
 
 def downgrade() -> None:
     with op.batch_alter_table('case_joint_unit', schema=None) as batch_op:
