@@ -36,8 +36,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from engine.database import Database  # noqa: E402
 from engine.definitions import read_paths  # noqa: E402
 from engine.models import HumanTask, ProcessInstance  # noqa: E402
-from web import worklist  # noqa: E402
-from web.access import workable_groups  # noqa: E402
+from workflows import worklist  # noqa: E402
+from workflows.access import workable_groups  # noqa: E402
 from web.composition import build_engine, upgrade  # noqa: E402
 from web.settings import normalise_url  # noqa: E402
 from workflows.models import Case, Party  # noqa: E402
@@ -52,8 +52,9 @@ STATES = ("dispatched", "in_mediation", "agreement_reached", "judicial_confirmat
 
 
 def fill(db: Database, tasks: int, seed: int = 1) -> None:
-    """``tasks`` open tasks: 80 % in the mediator's group, 10 % the unit's party tasks, 10 % other
-    units'; 5 % held by the mediator; 5 % without a due date; each with its case."""
+    """``tasks`` open tasks: 80 % in the mediator's group, 10 % in the chair's queue of the same
+    unit, 10 % other units'; 5 % held by the mediator; 5 % without a due date; each with its
+    case."""
     rng = random.Random(seed)
     engine = build_engine(db)
     with engine.transaction() as session:
@@ -68,7 +69,8 @@ def fill(db: Database, tasks: int, seed: int = 1) -> None:
                 business_key=f"B-{n}", status="running", state="{}", lock_version=1,
                 task_count=1, created_at=NOW, created_by="bench", updated_at=NOW))
             share = rng.random()
-            group = (f"mediator:{UNIT}" if share < 0.8 else f"party:{UNIT}" if share < 0.9
+            group = (f"mediator:{UNIT}" if share < 0.8 else f"committee_chair:{UNIT}"
+                     if share < 0.9
                      else f"mediator:T{rng.randrange(2, 22):02d}-V1-G1")
             due = None if rng.random() < 0.05 else NOW + timedelta(
                 minutes=rng.randrange(-30 * 24 * 60, 60 * 24 * 60))

@@ -38,6 +38,7 @@ from engine.views import (
     InstanceView,
     LaneContext,
     MessageWait,
+    TaskBinding,
     TaskView,
     TimerView,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "Problem",
     "SandboxViolation",
     "StateConflict",
+    "TaskBinding",
     "TaskLimitExceeded",
     "TaskOwnershipError",
     "TaskView",

@@ -149,6 +149,8 @@ class HumanTask(Base):
         Index("ix_engine_human_task_queue_created", "state", "candidate_group", "id"),
         Index("ix_engine_human_task_queue_priority", "state", "candidate_group", "priority", "id"),
         Index("ix_engine_human_task_mine", "state", "assignee", "due_at"),
+        # The instances whose tasks a person has worked (who keeps reading which case).
+        Index("ix_engine_human_task_done_by", "ended_by", "instance_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

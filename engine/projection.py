@@ -32,9 +32,10 @@ from engine.models import HumanTask, MessageSubscription, PendingTimer
 TASKS_TABLE = HumanTask.__table__
 _INSERT_TASK = insert(TASKS_TABLE).returning(*TASKS_TABLE.c)
 _INSERT_TASKS = insert(TASKS_TABLE).returning(*TASKS_TABLE.c, sort_by_parameter_order=True)
-from engine.views import LaneContext, MessageWait, TimerView
+from engine.views import LaneContext, MessageWait, TaskBinding, TimerView
 
-GroupResolver = Callable[[LaneContext], "str | None"]
+# Binds a new human task (its lane, element, process and data) to a group and an assignee.
+TaskBinder = Callable[[LaneContext], TaskBinding]
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def sync(
     after: Waits,
     finished: frozenset[str],
     forms: dict[str, str],
-    resolve_group: GroupResolver,
+    bind: TaskBinder,
     now: datetime,
     actor: str,
 ) -> tuple[list[str], list[Row[Any]] | None]:
@@ -179,6 +180,7 @@ def sync(
             key=lambda t: (t.last_state_change, element_id(t)),
         )
         new = ready_human_tasks(tasks, forms)
+        bindings = [bind(LaneContext(t.lane, t.element_id, process_id, t.data)) for t in new]
         rows = [
                 {
                     "instance_id": instance_id,
@@ -187,10 +189,8 @@ def sync(
                     "name": t.name,
                     "form": t.form,
                     "lane": t.lane,
-                    "candidate_group": resolve_group(
-                        LaneContext(t.lane, t.element_id, process_id, t.data)
-                    ),
-                    "assignee": None,
+                    "candidate_group": binding.candidate_group,
+                    "assignee": binding.assignee,
                     "state": "ready",
                     "priority": t.priority,
                     "created_at": now,
@@ -198,7 +198,7 @@ def sync(
                     "ended_at": None,
                     "ended_by": None,
                 }
-                for t in new
+                for t, binding in zip(new, bindings, strict=True)
             ]
         # One row (the usual case) goes as a plain INSERT ... RETURNING, cheaper than a batch.
         created = session.connection().execute(
@@ -304,7 +304,7 @@ def redescribe_ready(
     guids: frozenset[str],
     process_id: str,
     forms: dict[str, str],
-    resolve_group: GroupResolver,
+    bind: TaskBinder,
 ) -> None:
     """Rewrite what the task list shows of ready tasks whose spec changed under them (migration).
 
@@ -321,9 +321,9 @@ def redescribe_ready(
                 name=ready.name,
                 form=ready.form,
                 lane=ready.lane,
-                candidate_group=resolve_group(
+                candidate_group=bind(
                     LaneContext(ready.lane, ready.element_id, process_id, ready.data)
-                ),
+                ).candidate_group,
                 priority=ready.priority,
                 due_at=ready.due_at,
             )

@@ -71,6 +71,7 @@ from engine.views import (
     InstanceView,
     LaneContext,
     MessageWait,
+    TaskBinding,
     TaskView,
     TimerView,
 )
@@ -108,6 +109,10 @@ class EngineConfig:
     functions: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     # Binds a human task's lane (plus its data) to a concrete candidate group.
     resolve_group: Callable[[LaneContext], str | None] = lane_as_group
+    # When given, binds each new human task to its group *and* assignee instead, with the step's
+    # session at hand (an application may look up who holds a role, or whose task it is); it runs
+    # inside the step's transaction, and what it raises rolls the step back.
+    bind_task: Callable[[Session, LaneContext], TaskBinding] | None = None
     clock: Clock = system_clock
     # Elements one step may run before it must reach a wait state, and tasks one instance may hold.
     max_steps_per_advance: int = 2000
@@ -543,7 +548,7 @@ class Engine:
         if kept:
             projection.redescribe_ready(
                 session, workflow=workflow, guids=kept, process_id=row.process_id,
-                forms=target.form_by_element, resolve_group=self.config.resolve_group,
+                forms=target.form_by_element, bind=self._binder(session),
             )
             view = self._view(session, loaded)
         return view
@@ -648,7 +653,7 @@ class Engine:
             after=after,
             finished=finished,
             forms=loaded.definition.form_by_element,
-            resolve_group=self.config.resolve_group,
+            bind=self._binder(session),
             now=now,
             actor=recorder.actor,
         )
@@ -842,6 +847,13 @@ class Engine:
     def _require_running(self, row: InstanceRow) -> None:
         if row.status != RUNNING:
             raise StateConflict(f"instance {row.id} is {row.status}; its tasks cannot be worked now")
+
+    def _binder(self, session: Session) -> projection.TaskBinder:
+        """How this step binds new human tasks: the application's binding, or its lane resolver."""
+        bind_task, resolve_group = self.config.bind_task, self.config.resolve_group
+        if bind_task is not None:
+            return lambda context: bind_task(session, context)
+        return lambda context: TaskBinding(resolve_group(context))
 
     def _recorder(self, actor: str) -> _Recorder:
         return _Recorder(actor=actor, now=self.now(), max_steps=self.config.max_steps_per_advance)

@@ -19,6 +19,15 @@ class LaneContext:
 
 
 @dataclass(frozen=True)
+class TaskBinding:
+    """Where a new human task goes: a candidate group's queue and, when it is one person's
+    (a named party, the person who has the case), that person as its assignee."""
+
+    candidate_group: str | None
+    assignee: str | None = None
+
+
+@dataclass(frozen=True)
 class TaskView:
     """A human task as the task list shows it."""
 

@@ -10,7 +10,6 @@ from typing import Any, TypeVar, cast
 from flask import (
     Blueprint,
     Flask,
-    abort,
     flash,
     redirect,
     render_template,
@@ -28,6 +27,7 @@ from wtforms.validators import DataRequired, Length
 
 from web.navigation import same_site_path
 from web.transaction import db_session
+from workflows.access import require_role
 from workflows.organisation import Membership
 from workflows.people import authenticate, get_person, memberships
 
@@ -92,8 +92,7 @@ def require_roles(*roles: str) -> Callable[[], Response | None]:
     def check() -> Response | None:
         if not current_user.is_authenticated:
             return cast(Response, login_manager.unauthorized())
-        if not current_user.roles & wanted:
-            abort(403)
+        require_role(actor=current_user, roles=wanted)
         return None
 
     return check

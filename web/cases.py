@@ -1,8 +1,8 @@
 """The case page: parties, facts, deadlines with the days left, the timeline in words, the
 documents the process recorded, and the process diagram with its progress; and a case finder.
 
-Who may open a case is :func:`web.access.may_see_case`; parties' phone and ID numbers are masked
-for people who are not staff.
+Who may open a case is :func:`workflows.access.may_see_case`; parties' phone and ID numbers are
+masked for people who are not staff.
 """
 
 from __future__ import annotations
@@ -13,25 +13,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import aware
-from engine.models import DeploymentFile, HumanTask, ProcessDefinition, ProcessInstance
+from engine.models import DeploymentFile, ProcessDefinition, ProcessInstance
 from engine.views import AuditView, InstanceView
-from web import access
 from web.auth import require_roles
 from web.case_labels import DEADLINE_NAMES
 from web.labels import TIER_NAMES, name_of
+from web.people_labels import display_names
 from web.process_texts import text
 from web.timing import days_left, last_day, parse_due
 from web.transaction import db_session, get_engine
-from workflows.models import Case, OrgUnit
-from workflows.organisation import COURT_ROLES
+from workflows import access
+from workflows.assignment import PARTY_LANE, party_of_task
+from workflows.joint_mediation import invite_unit, joint_unit_choices, may_invite
+from workflows.models import Case, OrgUnit, Person
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 bp.before_request(require_roles(*access.TASK_ROLES, "admin"))
@@ -64,19 +66,25 @@ def show(case_id: int) -> str:
     labels = field_labels(definition.forms if definition else {})
     now = engine.now()
     tasks = _open_tasks(session, view)
+    parties = list(case.parties)
     return render_template(
         "cases/show.html",
         case=case,
         view=view,
-        parties=list(case.parties),
-        full_numbers=access.sees_full_numbers(current_user),
+        parties=parties,
+        representatives={p.id: p.name for p in parties},
+        mediator=_person_name(session, case.mediator_id),
+        joint_units=[j.org_unit.name for j in case.joint_units],
+        joint_choices=joint_unit_choices(session, case=case)
+        if case.closed_at is None and may_invite(session, actor=current_user, case=case) else [],
+        full_numbers=access.sees_full_numbers(actor=current_user),
         unit=_unit_name(session, case.org_unit_id),
         court=_unit_name(session, case.court_id),
         reported=_unit_name_by_code(session, case.details.get("reported_unit")),
         deadlines=deadlines(data, tasks, view.timers if view else (), now),
         tasks=tasks,
-        timeline=timeline(trail, labels),
-        documents=documents(data, labels),
+        timeline=timeline(trail, labels, names=display_names(session, [e.actor for e in trail])),
+        documents=documents(data, labels, names=display_names(session, _mediators(data))),
         diagrams=diagram_files(session, definition) if definition else [],
         completed=list(completed),
         active=list(active),
@@ -103,37 +111,30 @@ def diagram(case_id: int, key: str) -> Response:
 # -- who sees what -------------------------------------------------------------------------------
 
 
+@bp.post("/<int:case_id>/joint-units")
+def invite(case_id: int) -> Response:
+    """Invite a unit to mediate the case jointly (联合调解)."""
+    session = db_session()
+    case = _visible_case(session, case_id)
+    joint = invite_unit(session, actor=current_user, case=case,
+                        unit_code=request.form.get("unit", "").strip()[:60],
+                        now=get_engine().now())
+    flash(_("%(unit)s now mediates this case jointly and sees it.", unit=joint.org_unit.name),
+          "success")
+    return redirect(url_for("cases.show", case_id=case.id) + "#joint")
+
+
 def _visible_case(session: Session, case_id: int) -> Case:
     case = session.get(Case, case_id)
     if case is None:
         abort(404)
-    if not access.may_see_case(session, current_user, case):
-        abort(403)
+    access.check_case(session, actor=current_user, case=case)
     return case
 
 
 def visible_cases(session: Session, text_: str = "") -> list[Case]:
     """The newest cases the current person may see (by case number when ``text_`` is given)."""
-    query = select(Case).order_by(Case.received_at.desc(), Case.id.desc()).limit(SEARCH_LIMIT)
-    if text_:
-        query = query.where(Case.case_no.contains(text_, autoescape=True))
-    roles = current_user.roles
-    if not roles & access.CASE_WIDE_ROLES:
-        units = [m.unit_code for m in current_user.memberships if m.role in access.UNIT_ROLES]
-        unit_ids = select(OrgUnit.id).where(OrgUnit.code.in_(units))
-        conditions = [Case.org_unit_id.in_(unit_ids)]
-        if "grid_worker" in roles:
-            conditions.append(Case.channel == "grid_worker")
-        if roles & COURT_ROLES:
-            courts = [m.unit_code for m in current_user.memberships if m.role in COURT_ROLES]
-            conditions.append(Case.court_id.in_(select(OrgUnit.id).where(OrgUnit.code.in_(courts))))
-        groups = sorted(access.workable_groups(current_user.memberships))
-        mine = HumanTask.candidate_group.in_(groups) | (HumanTask.assignee == current_user.username)
-        conditions.append(Case.instance_id.in_(
-            select(HumanTask.instance_id).where(HumanTask.state == "ready", mine)))
-        query = query.where(or_(*conditions))
-    # The query narrows; the policy decides (court users: cases that reached their court).
-    return [c for c in session.scalars(query) if access.may_see_case(session, current_user, c)]
+    return access.visible_cases(session, actor=current_user, case_no=text_, limit=SEARCH_LIMIT)
 
 
 # -- deadlines -----------------------------------------------------------------------------------
@@ -183,14 +184,15 @@ def _open_tasks(session: Session, view: InstanceView | None) -> list[Any]:
         return []
     engine = get_engine()
     shown = []
+    holders = display_names(session, [t.assignee for t in view.ready_tasks])
     for task in view.ready_tasks:
         party = None
-        if task.lane == "当事人" or task.candidate_group and task.candidate_group.startswith("party"):
-            party_data = engine.task_data(session, task.id).get("party")
-            party = party_data.get("name") if isinstance(party_data, dict) else None
+        if task.lane == PARTY_LANE:
+            party_data = party_of_task(engine.task_data(session, task.id))
+            party = str(party_data.get("name", "")) if party_data else None
         shown.append(OpenTask(task.id, task.element_id, task.name, task.candidate_group,
-                              task.assignee, task.due_at, party,
-                              access.may_work(current_user, task)))
+                              holders.get(task.assignee or "", task.assignee), task.due_at, party,
+                              access.may_work(actor=current_user, task=task)))
     return shown
 
 
@@ -225,20 +227,24 @@ class Entry:
 Labels = Mapping[str, tuple[str, dict[Any, str]]]
 
 
-def timeline(trail: Iterable[AuditView], labels: Labels | None = None) -> list[Entry]:
-    """The audit trail in words, oldest first; bookkeeping steps of the diagram are left out."""
+def timeline(
+    trail: Iterable[AuditView], labels: Labels | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[Entry]:
+    """The audit trail in words, oldest first; bookkeeping steps of the diagram are left out.
+    ``names``: display names of the logins that acted."""
     entries: list[Entry] = []
     for event in trail:
-        entries.extend(_words(event, labels or {}))
+        entries.extend(_words(event, labels or {}, names or {}))
     return entries
 
 
-def _words(e: AuditView, labels: Labels) -> list[Entry]:
+def _words(e: AuditView, labels: Labels, names: Mapping[str, str]) -> list[Entry]:
     element = text(e.element_name or e.element_id or "")
     detail = e.detail or ""
 
     def entry(words: str, more: str = "", kind: str = "") -> Entry:
-        return Entry(aware(e.at), e.actor, words, more, kind or e.action)
+        return Entry(aware(e.at), names.get(e.actor, e.actor), words, more, kind or e.action)
 
     action = e.action
     if action == "started":
@@ -252,7 +258,8 @@ def _words(e: AuditView, labels: Labels) -> list[Entry]:
     if action == "unclaimed":
         return [entry(_("Gave “%(task)s” back to the queue", task=element))]
     if action == "reassigned":
-        return [entry(_("Reassigned “%(task)s”", task=element), detail)]
+        who = " -> ".join(names.get(part, part) for part in detail.split(" -> "))
+        return [entry(_("Reassigned “%(task)s”", task=element), who)]
     if action == "task_cancelled":
         return [entry(_("“%(task)s” was cancelled", task=element))]
     if action == "message_received":
@@ -391,17 +398,20 @@ def field_labels(forms: Mapping[str, Any]) -> dict[str, tuple[str, dict[Any, str
     return labels
 
 
-def documents(data: Mapping[str, Any], labels: Mapping[str, tuple[str, dict[Any, str]]]
-              ) -> list[Document]:
-    """The application, then what the process recorded, section by section."""
+def documents(data: Mapping[str, Any], labels: Mapping[str, tuple[str, dict[Any, str]]],
+              names: Mapping[str, str] | None = None) -> list[Document]:
+    """The application, then what the process recorded, section by section; ``names``: display
+    names of the logins the records name (mediators)."""
+    names = names or {}
     shown: list[Document] = []
     for key, title, keys in _SECTIONS:
         doc = Document(key, str(title))
         for name in keys:
             if name in data and data[name] not in (None, "", [], {}):
-                doc.rows.append((_label(name, labels), _value(name, data[name], labels)))
+                value = names.get(data[name], data[name]) if name == "mediator" else data[name]
+                doc.rows.append((_label(name, labels), _value(name, value, labels)))
         if key == "minutes":
-            doc.items = _tier_records(data)
+            doc.items = _tier_records(data, names)
         if key == "agreement":
             doc.items = _signatures(data, labels)
         if doc.rows or doc.items:
@@ -435,7 +445,17 @@ def _value(name: str, value: Any, labels: Mapping[str, tuple[str, dict[Any, str]
     return str(value)
 
 
-def _tier_records(data: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+def _mediators(data: Mapping[str, Any]) -> list[str]:
+    """The logins the case's records name as mediators (now and at each tier)."""
+    found = [data.get("mediator")]
+    records = data.get("tier_history")
+    if isinstance(records, list):
+        found += [r.get("mediator") for r in records if isinstance(r, dict)]
+    return [m for m in found if isinstance(m, str) and m]
+
+
+def _tier_records(data: Mapping[str, Any], names: Mapping[str, str]
+                  ) -> list[tuple[str, list[tuple[str, str]]]]:
     records = data.get("tier_history")
     if not isinstance(records, list):
         return []
@@ -443,7 +463,8 @@ def _tier_records(data: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, st
     for record in records:
         if not isinstance(record, dict):
             continue
-        rows = [(_("Mediator"), str(record.get("mediator") or "—")),
+        mediator = record.get("mediator")
+        rows = [(_("Mediator"), names.get(mediator, str(mediator)) if mediator else "—"),
                 (_("Result"), name_of(_RESULT_NAMES, record.get("result")))]
         if record.get("reason"):
             rows.append((_("Reason"), str(record["reason"])))
@@ -463,12 +484,17 @@ def _signatures(data: Mapping[str, Any], labels: Mapping[str, tuple[str, dict[An
         return []
     methods = labels.get("signing", ("", {}))[1]
     rows = []
-    for name, signed in signatures.items():
+    for key, signed in signatures.items():
         if not isinstance(signed, dict):
             continue
         method = text(methods.get(str(signed.get("method")), str(signed.get("method"))))
         when = parse_due(signed.get("at"))
-        rows.append((str(name), method + (f" · {when:%Y-%m-%d %H:%M}" if when else "")))
+        # Signatures are kept by party id, with the party's name (older records: by name).
+        who = str(signed.get("name") or key)
+        represented = [str(n) for n in signed.get("for") or []]
+        if represented:
+            who = _("%(name)s, also for %(others)s", name=who, others="、".join(represented))
+        rows.append((who, method + (f" · {when:%Y-%m-%d %H:%M}" if when else "")))
     return [(_("Signatures of the parties"), rows)]
 
 
@@ -518,6 +544,12 @@ def _processes(content: bytes) -> dict[str, str]:
 
 
 # -- small lookups -------------------------------------------------------------------------------
+
+
+def _person_name(session: Session, person_id: int | None) -> str:
+    if person_id is None:
+        return ""
+    return session.scalar(select(Person.display_name).where(Person.id == person_id)) or ""
 
 
 def _unit_name(session: Session, unit_id: int | None) -> str:

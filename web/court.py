@@ -16,11 +16,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from web import access, worklist
 from web.auth import require_roles
 from web.inbox import read_filters, unit_names
 from web.process_texts import text
 from web.transaction import db_session, get_engine
+from workflows import access, worklist
 from workflows.cases import STATES
 from workflows.models import Case
 from workflows.organisation import COURT_ROLES, DISPUTE_TYPES, TIERS, candidate_group
@@ -83,7 +83,7 @@ def index() -> str:
         states=STATES,
         unit_names=unit_names(session, [r.candidate_group for r in page.rows]),
         task_name=text,
-        may_work=lambda row: access.may_work(current_user, row),
+        may_work=lambda row: access.may_work(actor=current_user, task=row),
     )
 
 

@@ -25,9 +25,14 @@ from engine.errors import (
     StateConflict,
 )
 from web import transaction
+from web.labels import ROLE_NAMES, name_of
 from web.navigation import same_site_path
+from web.people_labels import choice_messages, display_names
+from workflows.access import AccessDenied
 from workflows.deadlines import CalendarImportError
+from workflows.joint_mediation import JointMediationRefused
 from workflows.people import PersonError
+from workflows.tasks import ChoiceRefused, TaskRefused
 
 TITLES: Mapping[int, Any] = {
     400: _l("The request cannot be carried out"),
@@ -59,6 +64,10 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(EngineError, _engine)
     app.register_error_handler(CalendarImportError, _calendar_import)
     app.register_error_handler(PersonError, _person)
+    app.register_error_handler(AccessDenied, _access_denied)
+    app.register_error_handler(TaskRefused, _task_refused)
+    app.register_error_handler(ChoiceRefused, _choice_refused)
+    app.register_error_handler(JointMediationRefused, _joint_refused)
 
 
 def wants_json() -> bool:
@@ -73,12 +82,16 @@ def problem_response(
     details: Sequence[str] = (),
     problems: Sequence[Any] = (),
     field_errors: Mapping[str, list[str]] | None = None,
+    explanation: str | None = None,
+    reason: str | None = None,
 ) -> tuple[Response | str, int]:
     """An error as JSON or as a page, with the request's writes rolled back."""
     transaction.rollback()
     title = TITLES.get(status, TITLES[400])
     if wants_json():
         body: dict[str, Any] = {"error": message or str(title)}
+        if reason:
+            body["reason"] = reason
         if details:
             body["details"] = list(details)
         if problems:
@@ -91,7 +104,8 @@ def problem_response(
         status=status,
         title=title,
         message=message,
-        explanation=EXPLANATIONS.get(status),
+        explanation=explanation or EXPLANATIONS.get(status),
+        reason=reason,
         details=details,
         problems=problems,
         field_errors=field_errors or {},
@@ -151,3 +165,57 @@ def _calendar_import(error: CalendarImportError) -> tuple[Response | str, int]:
 
 def _person(error: PersonError) -> tuple[Response | str, int]:
     return problem_response(400, str(error))
+
+
+def _access_denied(error: AccessDenied) -> tuple[Response | str, int]:
+    roles = "、".join(name_of(ROLE_NAMES, r) for r in error.roles)
+    if error.reason == "unit":
+        message = (_("This is handled by %(unit)s, not by your unit: you see the cases and tasks "
+                     "of your own unit.", unit=error.unit) if error.unit else
+                   _("This is handled by another unit, not by yours: you see the cases and tasks "
+                     "of your own unit."))
+        explanation = _("The reason is the unit: ask the case's unit, or a committee chair, to "
+                        "give you the task if you are to work on it.")
+    elif error.reason == "party":
+        message = _("As a party you see only your own cases and tasks; this one is not yours.")
+        explanation = _("The reason is whose case it is. If it is yours, ask the mediation office "
+                        "to link it to your login.")
+    elif error.reason == "reporter":
+        message = _("As a grid worker you see the cases you reported; this one you did not.")
+        explanation = _("The reason is who reported the case, not your unit.")
+    else:
+        message = (_("Your roles do not include this page; it is for: %(roles)s.", roles=roles)
+                   if roles else _("Your roles do not include this page."))
+        explanation = _("The reason is the role. Log in as a person who holds the role, or ask "
+                        "an administrator to give you the role.")
+    return problem_response(403, message, explanation=explanation, reason=error.reason)
+
+
+def _task_refused(error: TaskRefused) -> tuple[Response | str, int]:
+    holder = display_names(transaction.db_session(), [error.holder]).get(
+        error.holder or "", error.holder or "")
+    messages = {
+        "closed": lambda: _("This task is already done (%(state)s).", state=error.state or ""),
+        "held": lambda: _("%(name)s holds this task; only they can complete it.", name=holder),
+        "not_held": lambda: _("You do not hold this task, so you cannot give it back."),
+        "named": lambda: _("This task is yours by name; it cannot go back to a queue."),
+    }
+    return problem_response(409, messages[error.code]())
+
+
+def _choice_refused(error: ChoiceRefused) -> tuple[Response | str, int]:
+    return problem_response(400, _("The choice cannot be accepted."),
+                            field_errors=choice_messages(error.problems))
+
+
+def _joint_refused(error: JointMediationRefused) -> tuple[Response | str, int]:
+    messages = {
+        "unknown_unit": lambda: _("There is no unit %(unit)s.", unit=error.unit or ""),
+        "not_a_mediation_unit": lambda: _("%(unit)s does not mediate, so it cannot be invited.",
+                                          unit=error.unit or ""),
+        "already_invited": lambda: _("%(unit)s already mediates this case jointly.",
+                                     unit=error.unit or ""),
+        "own_unit": lambda: _("%(unit)s has the case already.", unit=error.unit or ""),
+        "case_closed": lambda: _("The case is closed; no unit can be invited now."),
+    }
+    return problem_response(400, messages[error.code]())

@@ -38,7 +38,7 @@ class FormField:
     """A field as the template draws it."""
 
     name: str
-    kind: str  # text, textarea, number, integer, date, radio, select, boolean, checkboxes
+    kind: str  # text, textarea, number, integer, date, radio, select, boolean, checkboxes, roster
     label: str
     help: str = ""
     required: bool = False
@@ -54,8 +54,11 @@ def fields_of(
     schema: Mapping[str, Any],
     values: Mapping[str, Any],
     errors: Mapping[str, list[str]] | None = None,
+    *,
+    choices: Mapping[str, list[Choice]] | None = None,
 ) -> list[FormField]:
-    """The fields of a form, filled with ``values`` (typed data or submitted strings)."""
+    """The fields of a form, filled with ``values`` (typed data or submitted strings);
+    ``choices``: the people a person field (``x-roster``) may name, by field."""
     errors = errors or {}
     required = set(schema.get("required", []))
     properties: Mapping[str, Any] = schema.get("properties", {})
@@ -72,6 +75,8 @@ def fields_of(
             errors=list(errors.get(name, [])),
         )
         _fill(item, prop, values.get(name))
+        if choices and name in choices:
+            item.kind, item.choices, item.attrs = "roster", list(choices[name]), {}
         fields.append(item)
     return fields
 

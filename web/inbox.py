@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
@@ -27,16 +26,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from engine.errors import FormValidationError, StateConflict
+from engine.errors import FormValidationError
 from engine.views import InstanceView, TaskView
-from web import access, forms, worklist
+from web import forms
 from web.auth import require_roles
 from web.navigation import same_site_path
+from web.people_labels import choice_messages, display_names, roster_choices
 from web.process_texts import text
 from web.transaction import db_session, get_engine
+from workflows import access, tasks, worklist
 from workflows.cases import STATES
 from workflows.models import Case, OrgUnit
-from workflows.organisation import DISPUTE_TYPES, TIERS
+from workflows.organisation import DISPUTE_TYPES, TIERS, group_unit
+from workflows.tasks import ChoiceRefused, TaskRefused
 
 bp = Blueprint("inbox", __name__, url_prefix="/tasks")
 bp.before_request(require_roles(*access.TASK_ROLES))
@@ -64,6 +66,7 @@ def index() -> str:
     return render_template(
         template,
         view=view,
+        has_queue=bool(access.workable_groups(current_user.memberships)),
         page=page,
         filters=filters,
         sort=page.sort,
@@ -79,39 +82,42 @@ def index() -> str:
 
 @bp.get("/<int:task_id>")
 def show(task_id: int) -> str:
-    """A task with its case and its form (a committee chair of its unit may look too)."""
+    """A task with its case and its form (a committee chair who may reassign it may look too)."""
     session = db_session()
-    task = _workable_task(session, task_id, or_reassignable=True)
+    task = tasks.open_task(session, get_engine(), actor=current_user, task_id=task_id)
+    if task.state != "ready":
+        raise TaskRefused("closed", state=task.state)
     return _task_page(session, task)
 
 
 @bp.post("/<int:task_id>")
 def complete(task_id: int) -> Response | tuple[str, int]:
-    """Send the task's form: the engine completes the task and the case moves on."""
+    """Send the task's form: the choices are checked, the engine completes the task and the case
+    moves on."""
     session = db_session()
     engine = get_engine()
-    task = _workable_task(session, task_id)
-    if not access.may_complete(current_user, task):
-        raise StateConflict(_("%(name)s holds this task; only they can complete it.",
-                              name=task.assignee or ""))
+    task = tasks.open_task(session, engine, actor=current_user, task_id=task_id)
     schema = engine.form(session, task_id)
     data = forms.read_submission(schema, request.form) if schema else {}
     try:
-        view = engine.complete_task(session, task_id, data=data, actor=current_user.username)
+        view = tasks.complete_task(session, engine, actor=current_user, task_id=task_id,
+                                   data=data)
     except FormValidationError as invalid:
-        typed = _typed_values(schema or {}, request.form)
         errors = forms.translate_errors(invalid.field_errors)
-        return _task_page(session, task, values=typed, errors=errors), 422
-    flash(_("Done: %(task)s.", task=text(task.name)), "success")
-    return redirect(_after_completion(session, view, task))
+    except ChoiceRefused as refused:
+        errors = choice_messages(refused.problems)
+    else:
+        flash(_("Done: %(task)s.", task=text(task.name)), "success")
+        return redirect(_after_completion(session, view, task))
+    typed = _typed_values(schema or {}, request.form)
+    return _task_page(session, task, values=typed, errors=errors), 422
 
 
 @bp.post("/<int:task_id>/claim")
 def claim(task_id: int) -> Response:
     """Take a task of my queue for myself (409 if someone else holds it)."""
     session = db_session()
-    task = _workable_task(session, task_id)
-    get_engine().claim_task(session, task_id, actor=current_user.username)
+    task = tasks.claim_task(session, get_engine(), actor=current_user, task_id=task_id)
     flash(_("You hold “%(task)s” now; nobody else can complete it.", task=text(task.name)),
           "success")
     return redirect(_next_or(url_for("inbox.show", task_id=task_id)))
@@ -119,27 +125,21 @@ def claim(task_id: int) -> Response:
 
 @bp.post("/<int:task_id>/unclaim")
 def unclaim(task_id: int) -> Response:
-    """Give a task I hold back to its group's queue."""
+    """Give a task I hold back to its unit's queue."""
     session = db_session()
-    task = _workable_task(session, task_id)
-    get_engine().unclaim_task(session, task_id, actor=current_user.username)
+    task = tasks.unclaim_task(session, get_engine(), actor=current_user, task_id=task_id)
     flash(_("“%(task)s” is back in the queue.", task=text(task.name)), "success")
     return redirect(_next_or(url_for("inbox.index", view="mine")))
 
 
 @bp.post("/<int:task_id>/reassign")
 def reassign(task_id: int) -> Response:
-    """A committee chair gives a task of their unit to another person of it (or to the queue)."""
+    """A committee chair gives a task to another person of its unit (or back to the queue)."""
     session = db_session()
-    engine = get_engine()
-    task = engine.task(session, task_id)
-    if not access.may_reassign(current_user, task):
-        abort(403)
     target = request.form.get("assignee", "").strip()
-    candidates = dict(access.reassign_candidates(session, task))
-    if target and target not in candidates:
-        abort(400)
-    engine.reassign_task(session, task_id, assignee=target or None, actor=current_user.username)
+    task = tasks.reassign_task(session, get_engine(), actor=current_user, task_id=task_id,
+                               assignee=target or None)
+    candidates = dict(access.reassign_candidates(session, task=task))
     if target:
         flash(_("“%(task)s” is now with %(name)s.", task=text(task.name),
                 name=candidates[target]), "success")
@@ -174,7 +174,7 @@ def read_filters(args: Mapping[str, str]) -> worklist.Filters:
 
 def unit_names(session: Session, groups: list[str | None]) -> dict[str, str]:
     """Unit code -> unit name for the candidate groups shown."""
-    codes = {access.group_unit(g) for g in groups} - {None}
+    codes = {group_unit(g) for g in groups} - {None}
     if not codes:
         return {}
     rows = session.execute(select(OrgUnit.code, OrgUnit.name).where(OrgUnit.code.in_(codes)))
@@ -185,16 +185,6 @@ def _query_without_cursor() -> dict[str, str]:
     return {k: v for k, v in request.args.items() if k != "after" and v}
 
 
-def _workable_task(session: Session, task_id: int, *, or_reassignable: bool = False) -> TaskView:
-    """The task, if the current person may work it (else 403; NotFound -> 404)."""
-    task = get_engine().task(session, task_id)
-    allowed = access.may_work(current_user, task) or (
-        or_reassignable and access.may_reassign(current_user, task))
-    if not allowed:
-        abort(403)
-    return task
-
-
 def _task_page(
     session: Session,
     task: TaskView,
@@ -203,29 +193,34 @@ def _task_page(
     errors: Mapping[str, list[str]] | None = None,
 ) -> str:
     engine = get_engine()
-    if task.state != "ready":
-        raise StateConflict(_("This task is already done (%(state)s).", state=task.state))
-    schema = engine.form(session, task.id)
-    data = engine.task_data(session, task.id)
+    form = tasks.task_form(session, engine, task=task)
+    schema, data = form.schema, form.data
     filled = values if values is not None else forms.prefill(schema or {}, data)
     case = session.scalar(select(Case).where(Case.instance_id == task.instance_id))
     party = data.get("party") if isinstance(data.get("party"), dict) else None
+    required = set((schema or {}).get("required", []))
+    choices = {name: roster_choices(entries, optional=name not in required)
+               for name, entries in form.rosters.items()}
+    actions = access.task_actions(session, actor=current_user, task=task)
     return render_template(
         "inbox/task.html",
         task=task,
         case=case,
         party=party,
         schema=schema,
-        fields=forms.fields_of(schema, filled, errors) if schema else [],
+        fields=forms.fields_of(schema, filled, errors, choices=choices) if schema else [],
         form_errors=forms.form_errors(errors or {}, schema or {}),
         errors=errors or {},
-        may_work=access.may_work(current_user, task),
-        may_complete=access.may_complete(current_user, task),
-        may_reassign=access.may_reassign(current_user, task),
-        candidates=access.reassign_candidates(session, task)
-        if access.may_reassign(current_user, task) else [],
+        actions=actions,
+        may_work=access.may_work(actor=current_user, task=task),
+        may_complete="complete" in actions,
+        may_reassign="reassign" in actions,
+        candidates=access.reassign_candidates(session, task=task)
+        if "reassign" in actions else [],
+        holder=display_names(session, [task.assignee]).get(task.assignee or ""),
         unit_names=unit_names(session, [task.candidate_group]),
-        may_see_case=case is not None and access.may_see_case(session, current_user, case),
+        may_see_case=case is not None and access.may_see_case(session, actor=current_user,
+                                                              case=case),
         task_name=text,
         title=text((schema or {}).get("title") or task.name),
         intro=text((schema or {}).get("description") or ""),
@@ -246,11 +241,11 @@ def _typed_values(schema: Mapping[str, Any], form: Any) -> dict[str, Any]:
 def _after_completion(session: Session, view: InstanceView, done: TaskView) -> str:
     """Where to go next: the next task of the case I may work, else the case, else the inbox."""
     for task in view.ready_tasks:
-        if task.id != done.id and access.may_complete(current_user, task):
+        if task.id != done.id and access.may_complete(actor=current_user, task=task):
             flash(_("Next: %(task)s.", task=text(task.name)), "info")
             return url_for("inbox.show", task_id=task.id)
     case = session.scalar(select(Case).where(Case.instance_id == view.id))
-    if case is not None and access.may_see_case(session, current_user, case):
+    if case is not None and access.may_see_case(session, actor=current_user, case=case):
         return url_for("cases.show", case_id=case.id)
     return url_for("inbox.index")
 

@@ -80,16 +80,9 @@ TEXTS = (
         'takes the case at once.'
     ),
     N_('调解员'),
-    N_('The mediator (user name) who will handle the case at this tier.'),
     N_('指定说明'),
     N_('Note on the assignment.'),
     N_('共同选定调解员'),
-    N_(
-        'The parties may jointly choose a mediator within 2 working days; otherwise the '
-        'dispatcher designates one (在线调解规则 art 10).'
-    ),
-    N_('已共同选定'),
-    N_('Both parties agreed on a mediator.'),
     N_('结案归档'),
     N_('Close the case and archive its file (人民调解法 art 27).'),
     N_('归档材料'),
@@ -463,4 +456,16 @@ TEXTS = (
     N_('记录上交原因'),
     N_('记录本级结果'),
     N_('本级结束'),
+    N_(
+        "Each party names the mediator they want from the unit's roster; when every party names "
+        "the same one, that mediator is chosen jointly. Otherwise, or after 2 working days, the "
+        "dispatcher designates one (在线调解规则 art 10)."
+    ),
+    N_('希望由哪位调解员调解'),
+    N_('Leave it empty to let the office designate a mediator.'),
+    N_("The mediator who will handle the case at this tier, from the unit's roster."),
+    N_('核对共同选定结果'),
+    N_('计算主任指定期限'),
+    N_('主任逾期未指定'),
+    N_('记录无人接收、上交'),
 )

@@ -24,9 +24,10 @@ from engine.runtime import Engine
 from engine.views import InstanceView
 from workflows.configuration import OfficeSettings
 from workflows.district import parent_at_tier, room_code
-from workflows.models import Case, OrgUnit, Party
+from workflows.models import Case, OrgUnit, Party, Person, RoleAssignment
 from workflows.numbering import DEFAULT_FORMATS, next_case_number
 from workflows.organisation import CHANNELS, DISPUTE_TYPES, TIERS
+from workflows.roster import person_id
 
 INTAKE_PROCESS = "dispute_intake"
 
@@ -89,6 +90,14 @@ class PartySchema(Schema):
         validate=validate.Regexp(r"^\d{17}[\dXx]$", error="不是有效的身份证号码"),
     )
     address = fields.String(load_default=None, validate=validate.Length(max=300))
+    # Many parties on one side: the position (from 0) in ``parties`` of the party of the same side
+    # who represents this one (代表人).
+    represented_by = fields.Integer(load_default=None, strict=True,
+                                    validate=validate.Range(min=0, max=999))
+
+
+# Representatives of one side (民事诉讼法 art 56–57, 民诉法解释 arts 76–78, by analogy): two to five.
+REPRESENTATIVES = (2, 5)
 
 
 class DisputeApplicationSchema(Schema):
@@ -133,6 +142,9 @@ def submit_dispute(
         p["role"] == "respondent" for p in data["parties"]
     ):
         raise ApplicationInvalid({"parties": ["需要至少一名申请人和一名被申请人"]})
+    representation_problems = _representation_problems(data["parties"])
+    if representation_problems:
+        raise ApplicationInvalid(representation_problems)
     unit = session.scalar(select(OrgUnit).where(OrgUnit.code == data["reported_unit"]))
     if unit is None or unit.tier not in TIERS:
         raise ApplicationInvalid({"reported_unit": [f"没有这个地点：{data['reported_unit']}"]})
@@ -152,11 +164,14 @@ def submit_dispute(
     )
     case.parties = [
         Party(role=p["role"], name=p["name"], phone=p["phone"], id_number=p["id_number"],
-              address=p["address"])
+              address=p["address"], person_id=_login_of(session, p))
         for p in data["parties"]
     ]
     session.add(case)
     session.flush()
+    for party, submitted in zip(case.parties, data["parties"], strict=True):
+        if submitted["represented_by"] is not None:
+            party.represented_by_id = case.parties[submitted["represented_by"]].id
     view = engine.start(
         session,
         INTAKE_PROCESS,
@@ -197,6 +212,9 @@ def sync_case(
         if unit is not None:
             case.org_unit_id = unit
     case.personal_status = bool(data.get("personal_status", case.personal_status))
+    # The mediator who has the case: chosen or designated and accepted, or assigned by the chair.
+    case.mediator_id = person_id(session, data.get("mediator")) if data.get("mediator_accepted") \
+        else None
     case.state = case_state(view)
     case.outcome = _outcome(data) or case.outcome
     case.details = {
@@ -253,6 +271,72 @@ _REPORTED_KEYS = (
 )
 
 
+def acting_parties(parties: list[Party]) -> list[dict[str, Any]]:
+    """The parties who answer for themselves, by id, each with those they represent.
+
+    Agents act for a party and are not asked as parties; a party who chose a representative is
+    answered for by the representative (their consent, signature and application count for all
+    they represent).
+    """
+    represented: dict[int, list[Party]] = {}
+    for p in parties:
+        if p.represented_by_id is not None:
+            represented.setdefault(p.represented_by_id, []).append(p)
+    acting = []
+    for p in parties:
+        if p.role == "agent" or p.represented_by_id is not None:
+            continue
+        entry: dict[str, Any] = {"id": p.id, "name": p.name, "role": p.role}
+        if p.id in represented:
+            entry["represents"] = [{"id": r.id, "name": r.name} for r in represented[p.id]]
+        acting.append(entry)
+    return acting
+
+
+def _representation_problems(parties: list[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """What is wrong with who represents whom: a representative is another party of the same
+    side who is not represented themselves, and a side that uses them has two to five."""
+    problems: dict[str, list[str]] = {}
+    chosen: dict[str, set[int]] = {}
+    for index, party in enumerate(parties):
+        by = party.get("represented_by")
+        if by is None:
+            continue
+        field = f"parties.{index}.represented_by"
+        if by >= len(parties) or by == index:
+            problems[field] = ["代表人须是本案的另一名当事人"]
+        elif parties[by]["role"] != party["role"] or party["role"] == "agent":
+            problems[field] = ["代表人须与被代表的当事人属同一方"]
+        elif parties[by].get("represented_by") is not None:
+            problems[field] = ["代表人本人不能再由他人代表"]
+        else:
+            chosen.setdefault(party["role"], set()).add(by)
+    low, high = REPRESENTATIVES
+    for role, representatives in chosen.items():
+        if not low <= len(representatives) <= high:
+            problems.setdefault("parties", []).append(
+                f"一方当事人推选代表人的，代表人应为{low}至{high}人（{_SIDE.get(role, role)}现有"
+                f"{len(representatives)}人）")
+    return problems
+
+
+_SIDE = {"applicant": "申请人一方", "respondent": "被申请人一方"}
+
+
+def _login_of(session: Session, party: Mapping[str, Any]) -> int | None:
+    """The login of a party, where they have one: an active person holding the party role whose
+    name and telephone number are the party's own."""
+    if not party.get("phone") or party["role"] == "agent":
+        return None
+    return session.scalar(
+        select(Person.id)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(Person.display_name == party["name"], Person.phone == party["phone"],
+               Person.active.is_(True), RoleAssignment.role == "party")
+        .limit(1)
+    )
+
+
 def _process_data(
     session: Session,
     case: Case,
@@ -265,11 +349,9 @@ def _process_data(
     return {
         "case_id": case.id,
         "case_no": case.case_no,
-        # The parties sign, consent and apply each for themselves; agents act for a party and
-        # are kept apart so they are not asked as parties.
-        "parties": [
-            {"name": p["name"], "role": p["role"]} for p in data["parties"] if p["role"] != "agent"
-        ],
+        # The parties sign, consent and apply each for themselves (or through their
+        # representative), by id: two parties may share a name.
+        "parties": acting_parties(case.parties),
         "agents": [{"name": p["name"]} for p in data["parties"] if p["role"] == "agent"],
         "dispute_type": data["dispute_type"],
         "amount": float(data["amount"]) if data["amount"] is not None else 0,
@@ -284,6 +366,7 @@ def _process_data(
         "room_units": room_units(session),
         "tier_periods": {k: dict(v) for k, v in settings.tier_periods.items()},
         "room_periods": {k: dict(v) for k, v in settings.room_periods.items()},
+        "chair_assignment_period": dict(settings.chair_assignment_period),
     }
 
 

@@ -6,7 +6,8 @@ office overrides any of them with a JSON file (``office.json`` in the instance f
 
     {"tier_periods": {"courtyard": {"days": 3, "unit": "CD"}},
      "room_periods": {"medical": {"days": 30, "unit": "WD"}, "labour": {"days": 15, "unit": "CD"}},
-     "case_number_formats": {"people_mediation": "({year})渝荣调字第{seq:05d}号"}}
+     "case_number_formats": {"people_mediation": "({year})渝荣调字第{seq:05d}号"},
+     "chair_assignment_period": {"days": 3, "unit": "WD"}}
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from workflows.deadlines import HolidayCalendar
 from workflows.district import COURT, OFFICE
 from workflows.functions import process_functions
 from workflows.numbering import DEFAULT_FORMATS, check_format
+from workflows.assignment import bind_task
 from workflows.organisation import TIERS, resolve_group
 
 DEFAULT_TIER_PERIODS: Mapping[str, Mapping[str, Any]] = {
@@ -35,6 +37,9 @@ DEFAULT_TIER_PERIODS: Mapping[str, Mapping[str, Any]] = {
     "district": {"days": 30, "unit": "CD"},
 }
 DEFAULT_ROOM_PERIODS: Mapping[str, Mapping[str, Any]] = {"medical": {"days": 30, "unit": "WD"}}
+# How long a committee chair has to assign a mediator after three dispatch rounds were not
+# accepted, before the case goes up a tier (the acceptance rule's 3 working days, by analogy).
+DEFAULT_CHAIR_ASSIGNMENT_PERIOD: Mapping[str, Any] = {"days": 3, "unit": "WD"}
 
 
 class SettingsError(ValueError):
@@ -52,6 +57,9 @@ class OfficeSettings:
         default_factory=lambda: dict(DEFAULT_ROOM_PERIODS)
     )
     case_number_formats: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_FORMATS))
+    chair_assignment_period: Mapping[str, Any] = field(
+        default_factory=lambda: dict(DEFAULT_CHAIR_ASSIGNMENT_PERIOD)
+    )
     office: str = OFFICE
     court: str = COURT
 
@@ -74,6 +82,8 @@ class OfficeSettings:
             tier_periods={**base.tier_periods, **loaded.get("tier_periods", {})},
             room_periods={**base.room_periods, **loaded.get("room_periods", {})},
             case_number_formats={**base.case_number_formats, **loaded.get("case_number_formats", {})},
+            chair_assignment_period=loaded.get("chair_assignment_period",
+                                               base.chair_assignment_period),
             office=loaded.get("office", base.office),
             court=loaded.get("court", base.court),
         )
@@ -89,6 +99,7 @@ def engine_config(
     return EngineConfig(
         functions=process_functions(calendar=calendar, clock=clock),
         resolve_group=resolve_group,
+        bind_task=bind_task,
         clock=clock,
         after_step=after_step,
     )
@@ -105,6 +116,7 @@ class _SettingsSchema(Schema):
     )
     room_periods = fields.Dict(keys=fields.String(), values=fields.Nested(_PeriodSchema))
     case_number_formats = fields.Dict(keys=fields.String(), values=fields.String())
+    chair_assignment_period = fields.Nested(_PeriodSchema)
     office = fields.String()
     court = fields.String()
 

@@ -46,10 +46,21 @@ from workflows.deadlines import (
     add_working_days,
     is_working_day,
 )
-from workflows.district import COURT, DISTRICT, OFFICE, TreeSize, build_district, room_code
+from workflows.access import actor_named
+from workflows.district import (
+    COURT,
+    DISTRICT,
+    LABOUR_INSPECTION,
+    OFFICE,
+    PETITION_OFFICE,
+    TreeSize,
+    build_district,
+    room_code,
+)
 from workflows.holidays import load_calendar
+from workflows.joint_mediation import invite_unit
 from workflows.models import Case, OrgUnit, Person
-from workflows.people import create_person
+from workflows.people import add_staff, create_person
 
 # The processes the demo deploys and plays: the bundle in the project's bpmn/ folder.
 BUNDLED_PROCESSES = Path(__file__).resolve().parent.parent / "bpmn"
@@ -91,14 +102,36 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("chair", "demo-chair-2026", "committee_chair", "黄国强", DEMO_TOWN),
     DemoUser("gridworker", "demo-gridworker-2026", "grid_worker", "杨小龙", DEMO_GRID),
     DemoUser("party", "demo-party-2026", "party", "张建国", DEMO_COURTYARD),
+    DemoUser("party2", "demo-party2-2026", "party", "李秀兰", DEMO_COURTYARD),
+    DemoUser("mediator.petition", "demo-petition-2026", "mediator", "冯建华", PETITION_OFFICE),
     DemoUser("filing", "demo-filing-2026", "filing_clerk", "林芳", COURT),
     DemoUser("judge", "demo-judge-2026", "judge", "王立新", COURT),
     DemoUser("assistant", "demo-assistant-2026", "judge_assistant", "赵敏", COURT),
     DemoUser("president", "demo-president-2026", "court_president", "徐正平", COURT),
 )
 
-_DEMO_AT = {(u.role, u.unit): u for u in DEMO_USERS}
-_PARTY_USER = next(u for u in DEMO_USERS if u.role == "party")
+_DEMO_AT = {(u.role, u.unit): u for u in DEMO_USERS if u.role != "party"}
+_PARTY_USER = next(u for u in DEMO_USERS if u.username == "party")
+_PARTY2_USER = next(u for u in DEMO_USERS if u.username == "party2")
+_PARTY_USERS = {u.display_name: u for u in (_PARTY_USER, _PARTY2_USER)}
+
+# What the demo's own mediators are known for (dispute-type codes).
+_DEMO_SPECIALTIES = {
+    "mediator.courtyard": ("neighbour", "family"),
+    "mediator.grid": ("neighbour", "tenancy"),
+    "mediator.village": ("family", "land"),
+    "mediator.town": ("property_management", "debt", "consumer"),
+    "mediator.district": ("construction", "financial"),
+    "mediator.labour": ("labour",),
+    "mediator.medical": ("medical",),
+    "mediator.petition": ("labour", "other"),
+}
+# How many mediators each kind of unit has on its roster, and which kinds have a committee chair.
+_ROSTER_SIZE = {"courtyard": 1, "grid": 2, "village": 2, "town": 3, "office": 3, "room": 2,
+                "administrative": 2, "professional": 2, "trade_association": 2}
+_CHAIRED = ("town", "village", "office")
+_GENERAL_SPECIALTIES = ("neighbour", "family", "debt", "tenancy", "land", "property_management",
+                        "consumer", "traffic", "other")
 _GRID_WORKER = next(u for u in DEMO_USERS if u.role == "grid_worker")
 
 # --------------------------------------------------------------------------- results
@@ -232,6 +265,7 @@ _RONGCHANG = "500153"
 class _Person:
     name: str
     natural: bool = True
+    login: bool = False  # a demo party login (matched by name and telephone number)
 
 
 @dataclass
@@ -250,6 +284,7 @@ class _Spec:
     responsibilities: str
     applied_jointly: bool = True
     register_type: str | None = None  # the clerk's classification, when it differs
+    representatives: int = 0  # many applicants acting through this many of them (代表人)
 
     @property
     def names(self) -> list[str]:
@@ -377,6 +412,11 @@ _REFERRALS = {
 }
 
 
+# The demo's two party logins as parties (linked to their logins by name and telephone number).
+_PARTY = _Person(_PARTY_USER.display_name, login=True)
+_PARTY2 = _Person(_PARTY2_USER.display_name, login=True)
+
+
 # --------------------------------------------------------------------------- the simulation
 
 
@@ -412,6 +452,8 @@ class _Simulation:
         self.today = now.astimezone(SHANGHAI).date()
         self._working_days: list[date] = []
         self.units: dict[str, tuple[str, str | None]] = {}  # code -> (name, tier)
+        self.roster: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (role, unit) -> people
+        self.phones: dict[str, str] = {}  # demo login -> telephone number
         self.notes: list[str] = []
 
     # -- calendar -------------------------------------------------------------------------
@@ -474,14 +516,18 @@ class _Simulation:
     # -- people ---------------------------------------------------------------------------
 
     def staff(self, role: str, unit: str) -> tuple[str, str]:
-        """(actor, name) of the person holding ``role`` in ``unit``: the demo user if there is one,
-        else a stable made-up name."""
-        user = _DEMO_AT.get((role, unit))
-        if user is not None:
-            return user.username, user.display_name
+        """(login, name) of the first person holding ``role`` in ``unit`` (the demo user, if there
+        is one there), else a stable made-up name (roles the demo has no roster for)."""
+        people = self.roster.get((role, unit))
+        if people:
+            return people[0]
         index = zlib.crc32(f"{role}:{unit}".encode())
         name = _SURNAMES[index % len(_SURNAMES)] + _STAFF_GIVEN[(index >> 16) % len(_STAFF_GIVEN)]
         return name, name
+
+    def roster_of(self, role: str, unit: str) -> list[tuple[str, str]]:
+        """(login, name) of everyone holding ``role`` in ``unit``."""
+        return list(self.roster.get((role, unit), []))
 
     @staticmethod
     def person(rng: random.Random) -> _Person:
@@ -548,17 +594,68 @@ class _Simulation:
                 note="bundled processes (demo)",
             )
             for user in DEMO_USERS:
-                create_person(
+                self.phones[user.username] = self.phone(self.rng)
+                person = create_person(
                     session, username=user.username, display_name=user.display_name,
                     password=user.password, roles=[(user.role, user.unit)],
-                    phone=self.phone(self.rng), now=self.clock(),
+                    phone=self.phones[user.username], now=self.clock(),
                 )
+                person.specialties = list(_DEMO_SPECIALTIES.get(user.username, ())) or None
+                if user.role != "party":
+                    self.roster.setdefault((user.role, user.unit), []).append(
+                        (user.username, user.display_name))
             self.units = {
                 code: (name, tier)
                 for code, name, tier in session.execute(
                     select(OrgUnit.code, OrgUnit.name, OrgUnit.tier)
                 )
             }
+            self.fill_rosters(session)
+
+    def fill_rosters(self, session: Session) -> None:
+        """Mediators at every tier, room and mediation organisation, and a committee chair at
+        every village, town and the office, so that every path can be walked: people on the
+        roster without a login of their own (the demo users are the ones who log in)."""
+        kinds = dict(session.execute(select(OrgUnit.code, OrgUnit.kind)).all())
+        specialty_of = dict(session.execute(select(OrgUnit.code, OrgUnit.specialty)).all())
+        used: set[str] = {name for people in self.roster.values() for _, name in people}
+        for code in sorted(kinds):
+            kind = kinds[code]
+            wanted = [("mediator", _ROSTER_SIZE.get(kind, 0))]
+            if kind in _CHAIRED:
+                wanted.append(("committee_chair", 1))
+            for role, size in wanted:
+                people = self.roster.setdefault((role, code), [])
+                while len(people) < size:
+                    name = self._staff_name(f"{role}:{code}:{len(people)}", used)
+                    username = f"{'m' if role == 'mediator' else 'chair'}.{code.lower()}." \
+                               f"{len(people) + 1}"
+                    specialties = (
+                        [specialty_of[code]] if specialty_of.get(code) else
+                        self._specialties(f"{code}:{len(people)}") if role == "mediator" else []
+                    )
+                    add_staff(session, username=username, display_name=name,
+                              roles=[(role, code)], specialties=specialties, now=self.clock())
+                    people.append((username, name))
+
+    @staticmethod
+    def _staff_name(seed: str, used: set[str]) -> str:
+        index = zlib.crc32(seed.encode())
+        given = _STAFF_GIVEN + _GIVEN
+        for step in range(len(_SURNAMES) * len(given)):
+            n = index + step * 7919
+            name = _SURNAMES[n % len(_SURNAMES)] + given[(n >> 8) % len(given)]
+            if name not in used:
+                used.add(name)
+                return name
+        return f"调解员{index % 10000}"
+
+    @staticmethod
+    def _specialties(seed: str) -> list[str]:
+        index = zlib.crc32(seed.encode())
+        first = _GENERAL_SPECIALTIES[index % len(_GENERAL_SPECIALTIES)]
+        second = _GENERAL_SPECIALTIES[(index >> 8) % len(_GENERAL_SPECIALTIES)]
+        return [first] if first == second else [first, second]
 
     # -- playing --------------------------------------------------------------------------
 
@@ -779,7 +876,22 @@ class _Run:
         return self.sim.staff(role, self.unit)
 
     def party_actor(self, name: str) -> str:
-        return _PARTY_USER.username if name == _PARTY_USER.display_name else name
+        """The login of a party who has one; otherwise the party's name (for the record)."""
+        user = _PARTY_USERS.get(name)
+        return user.username if user is not None else name
+
+    def recorder(self) -> str:
+        """Who records what a party without a login answers: the case's mediator, else one of
+        the unit's mediators."""
+        return self.mediator or self.staff("mediator")[0]
+
+    def _task_of(self, element_id: str) -> TaskView:
+        """The first ready task of ``element_id``."""
+        for task in self.view.ready_tasks if self.view else ():
+            if task.element_id == element_id:
+                return task
+        ready = ", ".join(self.ready()) or "none"
+        raise _OffPlan(f"expected a ready '{element_id}'; ready: {ready}")
 
     def _task(self, element_id: str, party: str | None = None) -> TaskView:
         ready = self.view.ready_tasks if self.view else ()
@@ -802,9 +914,12 @@ class _Run:
         return tasks[0]
 
     def do(self, element_id: str, actor: str, party: str | None = None, **form: Any) -> None:
+        """Complete a ready task as ``actor``, or as the person it is assigned to (a party with a
+        login answers their own; the mediator who has the case works its tasks)."""
         task = self._task(element_id, party)
         with self.sim.engine.transaction() as session:
-            self.view = self.sim.engine.complete_task(session, task.id, data=form, actor=actor)
+            self.view = self.sim.engine.complete_task(session, task.id, data=form,
+                                                      actor=task.assignee or actor)
         if self.view.status == "error":
             raise _OffPlan(
                 f"the process failed at {self.view.error_element}: {self.view.error_message}"
@@ -817,6 +932,10 @@ class _Run:
         assert spec is not None
         parties = [self._party("applicant", p) for p in spec.applicants]
         parties += [self._party("respondent", p) for p in spec.respondents]
+        if spec.representatives:
+            # The first few applicants were chosen by the others to act for them, in turns.
+            for index in range(spec.representatives, len(spec.applicants)):
+                parties[index]["represented_by"] = index % spec.representatives
         application = {
             "parties": parties, "dispute_type": spec.dispute_type, "amount": str(spec.amount),
             "description": spec.description, "channel": spec.channel, "reported_unit": spec.unit,
@@ -841,6 +960,9 @@ class _Run:
     def _party(self, role: str, person: _Person) -> dict[str, Any]:
         assert self.spec is not None
         phone = self.sim.phone(self.rng)
+        user = _PARTY_USERS.get(person.name) if person.natural else None
+        if user is not None and person.login:
+            phone = self.sim.phones[user.username]  # linked to the login by name and phone
         party: dict[str, Any] = {"role": role, "name": person.name, "phone": phone}
         if person.natural:
             party["id_number"] = self.sim.id_number(self.rng)
@@ -874,13 +996,20 @@ class _Run:
     # -- dispatch -------------------------------------------------------------------------
 
     def choose(self) -> None:
-        """The parties jointly choose the unit's mediator."""
-        self.mediator = self.staff("mediator")[1]
-        self.do("choose_mediator", self.party_actor(self.applicant), jointly_chosen=True,
-                mediator=self.mediator)
+        """Every party names the unit's (least busy) mediator: chosen jointly.  A party with a
+        login answers on their own; the unit's mediator records the others' choice."""
+        chosen = self.staff("mediator")[0]
+        recorder = self.recorder()
+        while "choose_mediator" in self.ready():
+            task = self._task_of("choose_mediator")
+            with self.sim.engine.transaction() as session:
+                self.view = self.sim.engine.complete_task(
+                    session, task.id, data={"preferred_mediator": chosen},
+                    actor=task.assignee or recorder)
+        self.mediator = chosen
 
     def designate(self, mediator: str | None = None) -> None:
-        self.mediator = mediator or self.staff("mediator")[1]
+        self.mediator = mediator or self.staff("mediator")[0]
         self.do("designate_mediator", self.staff("dispatcher")[0], mediator=self.mediator,
                 designation_note="当事人未在期限内共同选定调解员，由调度员指定")
 
@@ -898,8 +1027,7 @@ class _Run:
         self.do("accept_dispatch", self._mediator_actor(), accepts=False, decline_reason=reason)
 
     def _mediator_actor(self) -> str:
-        actor, name = self.staff("mediator")
-        return actor if name == self.mediator else (self.mediator or actor)
+        return self.mediator or self.staff("mediator")[0]
 
     # -- mediation ------------------------------------------------------------------------
 
@@ -908,7 +1036,7 @@ class _Run:
 
     def consent(self, name: str, consents: bool) -> None:
         """A party answers the mediator's request to extend the period."""
-        self.do("consent_to_extension", self.party_actor(name), party=name, consents=consents)
+        self.do("consent_to_extension", self.recorder(), party=name, consents=consents)
 
     def agree(self, *, deadline: date, form: str = "written", on_spot: bool = False) -> None:
         """Mediation succeeded: the mediator records it and drafts the agreement."""
@@ -933,12 +1061,15 @@ class _Run:
 
     def sign(self, name: str, signing: str | None = None) -> None:
         method = signing or self.rng.choice(_SIGNING)
-        self.do("sign_by_parties", self.party_actor(name), party=name, signing=method)
+        self.do("sign_by_parties", self.recorder(), party=name, signing=method)
 
     def sign_all(self) -> None:
-        assert self.spec is not None
-        for name in self.spec.names:
+        for name in self.acting_names():
             self.sign(name)
+
+    def acting_names(self) -> list[str]:
+        """The names of the parties who answer for themselves (representatives for the rest)."""
+        return [str(p["name"]) for p in self.data.get("parties", [])]
 
     def seal(self) -> None:
         self.do("sign_by_mediator", self._mediator_actor(), mediator_signed=True,
@@ -953,11 +1084,10 @@ class _Run:
         self.seal()
 
     def apply(self, name: str, applies: bool) -> None:
-        self.do("apply_jointly", self.party_actor(name), party=name, applies=applies)
+        self.do("apply_jointly", self.recorder(), party=name, applies=applies)
 
     def apply_all(self, applies: bool = True) -> None:
-        assert self.spec is not None
-        for name in self.spec.names:
+        for name in self.acting_names():
             self.apply(name, applies)
 
     def follow_up(self, performed: str = "fully", satisfaction: str = "satisfied") -> None:
@@ -983,6 +1113,14 @@ class _Run:
                 business_key=self.case_no, actor=self.party_actor(party),
             )
         self.refresh()
+
+    def invite(self, unit: str) -> None:
+        """The dispatcher invites ``unit`` to mediate the case jointly."""
+        with self.sim.engine.transaction() as session:
+            case = session.scalar(select(Case).where(Case.case_no == self.case_no))
+            actor = actor_named(session, _DEMO_AT[("dispatcher", OFFICE)].username)
+            assert case is not None and actor is not None
+            invite_unit(session, actor=actor, case=case, unit_code=unit, now=self.sim.clock())
 
     def terminate(self, reason: str) -> None:
         """The administrator ends the case's process."""
@@ -1105,8 +1243,9 @@ def _consent_pending(run: _Run) -> _Script:
 
 
 def _dispatched_choice(run: _Run) -> _Script:
-    """Registered yesterday at the demo courtyard: the parties may choose a mediator."""
-    run.new("neighbour", unit=DEMO_COURTYARD, channel="grid_worker")
+    """Registered yesterday at the demo courtyard: the parties may choose a mediator (the demo
+    party among them, from their own login)."""
+    run.new("neighbour", unit=DEMO_COURTYARD, channel="grid_worker", applicant=_PARTY)
     yield run.at(2, 16)
     run.submit()
     yield run.at(1, 9.5)
@@ -1114,7 +1253,9 @@ def _dispatched_choice(run: _Run) -> _Script:
 
 
 def _courtyard_in_mediation(run: _Run) -> _Script:
-    run.new("neighbour", unit=DEMO_COURTYARD, channel="grid_worker", respondents=2)
+    """The second demo party's neighbour dispute, in mediation at the demo courtyard."""
+    run.new("neighbour", unit=DEMO_COURTYARD, channel="grid_worker", respondents=2,
+            applicant=_PARTY2)
     yield from _intake(run, 3)
     yield run.at(2, 10)
     run.choose()
@@ -1282,7 +1423,7 @@ def _closed_jc_rejected(run: _Run) -> _Script:
     yield run.at(k - 11, 10)
     run.serve()
     yield run.at(k - 13, 10)
-    run.do("choose_after_rejection", run.party_actor(run.applicant), next_step="sue")
+    run.do("choose_after_rejection", run.recorder(), next_step="sue")
     yield run.after_due("performance_due", 10)
     run.follow_up("not_performed", "dissatisfied")
     yield run.later(2)
@@ -1335,21 +1476,24 @@ def _designate_pending_at_office(run: _Run) -> _Script:
 
 
 def _chair_assigns_at_town(run: _Run) -> _Script:
-    """Three designated mediators declined: the committee chair assigns one."""
+    """The town's three mediators, designated in turn, declined: the committee chair assigns one
+    (within 3 working days, or the case goes up to the district)."""
     run.new("consumer", unit="T01-V2-G1-Y1", channel="walk_in")
     yield from _intake(run, 6)
-    for k, name, reason in ((2, "周晓琳", "与被申请人系亲属，申请回避"), (2, "邓振华", "在外参加培训"),
-                            (1, "罗德胜", "手头案件过多")):
+    reasons = ("与被申请人系亲属，申请回避", "在外参加培训", "手头案件过多")
+    for k, reason in zip((2, 2, 1), reasons, strict=True):
         yield max(run.at(k, 9), run.later(0.5))
-        run.designate(name)
+        declined = set(run.data.get("previous_mediators") or [])
+        mediator = next(login for login, _ in run.sim.roster_of("mediator", run.unit)
+                        if login not in declined)
+        run.designate(mediator)
         yield run.later(2)
         run.decline(reason)
 
 
 def _extension_asked_at_courtyard(run: _Run) -> _Script:
     """The demo party is asked to consent to a longer period."""
-    run.new("neighbour", unit=DEMO_COURTYARD, channel="walk_in",
-            respondent=_Person(_PARTY_USER.display_name))
+    run.new("neighbour", unit=DEMO_COURTYARD, channel="walk_in", respondent=_PARTY)
     yield from _intake(run, 3)
     yield run.at(2, 9.5)
     run.choose()
@@ -1380,6 +1524,29 @@ def _in_mediation_at_labour_room(run: _Run) -> _Script:
     run.new("labour", unit=run.sim.random_unit("grid", run.rng), channel="human_resources")
     yield from _intake(run, 13, 10)
     yield from _dispatched_to(run, 12)
+
+
+def _collective_wages_jointly(run: _Run) -> _Script:
+    """Thirty workers' unpaid wages: three of them represent the others (代表人); the labour room
+    mediates it jointly with the petition office and the labour inspectorate (联合调解)."""
+    workers = [run.sim.person(run.rng) for _ in range(30)]  # namesakes are told apart by id
+    run.new("labour", "town", unit=run.sim.random_unit("grid", run.rng), channel="petition",
+            applicant=workers[0])
+    assert run.spec is not None
+    company = run.spec.respondents[0].name
+    run.spec.applicants, run.spec.representatives = workers, 3
+    run.spec.description = (
+        f"{company}拖欠{len(workers)}名工人2026年7月至9月工资共计{run.spec.amount:,.0f}元，工人多次"
+        f"到公司讨要未果后到区信访办集体反映。工人推选{workers[0].name}、{workers[1].name}、"
+        f"{workers[2].name}为代表人，由区劳动争议调解室会同信访办、劳动保障监察支队联合调解。")
+    yield from _intake(run, 6, 10)
+    yield run.at(5, 10)
+    run.dispatch()
+    yield run.later(2)
+    run.accept()
+    yield run.later(1)
+    run.invite(PETITION_OFFICE)
+    run.invite(LABOUR_INSPECTION)
 
 
 def _in_mediation_at_medical_room(run: _Run) -> _Script:
@@ -1482,13 +1649,17 @@ def _jc_rejected_parties_to_choose(run: _Run) -> _Script:
 
 
 def _signing_at_village(run: _Run) -> _Script:
-    run.new("family", "village", unit="T01-V1-G1-Y3", channel="walk_in", respondents=2)
+    """The respondents signed; the second demo party, the applicant, signs on their phone."""
+    run.new("family", "village", unit="T01-V1-G1-Y3", channel="walk_in", respondents=2,
+            applicant=_PARTY2)
     yield from _intake(run, 4)
     yield from _dispatched_to(run, 3)
     yield run.at(2, 14)
     run.agree(deadline=_perf_future(run))
     yield run.at(1, 10)
-    run.sign(run.applicant)
+    assert run.spec is not None
+    for respondent in run.spec.respondents:
+        run.sign(respondent.name)
 
 
 def _mediator_to_sign_at_town(run: _Run) -> _Script:
@@ -1688,13 +1859,15 @@ _CORE: tuple[Callable[[_Run], _Script], ...] = (
 _EXTRAS: tuple[Callable[[_Run], _Script], ...] = (
     _accept_pending_at_grid, _designate_pending_at_office, _chair_assigns_at_town,
     _extension_asked_at_courtyard, _in_mediation_at_town, _in_mediation_at_office,
-    _in_mediation_at_labour_room, _in_mediation_at_medical_room, _escalated_by_grid_mediator,
+    _in_mediation_at_labour_room, _collective_wages_jointly, _in_mediation_at_medical_room,
+    _escalated_by_grid_mediator,
     _in_pre_litigation_mediation, _jc_acceptance_pending, _jc_review_pending,
     _jc_extension_for_president, _jc_ruling_to_serve, _jc_rejected_parties_to_choose,
     _signing_at_village, _mediator_to_sign_at_town, _divorce_follow_up_due, _closed_jc_lapsed,
-    _closed_withdrawn, _closed_other_side_refused, _closed_pre_litigation_failed,
+    _closed_withdrawn, _closed_other_side_refused,
     # beyond the default 40
-    _suit_registration_overdue, _performing_after_confirmation, _refused_to_sign,
+    _closed_pre_litigation_failed, _suit_registration_overdue, _performing_after_confirmation,
+    _refused_to_sign,
     _closing_after_follow_up, _closed_settled, _closed_other_side_silent, _closed_agreement_at_town,
     _extension_agreed, _suspended_land_survey, _reported_walk_in, _not_accepted_outside_scope,
     _closed_confirmed,
@@ -1716,6 +1889,7 @@ EXPECTED_STATES: Mapping[str, str] = {
     "in_mediation_at_office": "in_mediation", "in_mediation_at_labour_room": "in_mediation",
     "in_mediation_at_medical_room": "in_mediation", "escalated_by_grid_mediator": "in_mediation",
     "in_pre_litigation_mediation": "in_mediation", "extension_agreed": "in_mediation",
+    "collective_wages_jointly": "in_mediation",
     "suspended_for_appraisal": "suspended", "suspended_land_survey": "suspended",
     "agreement_drafting": "agreement_reached", "signing_at_village": "agreement_reached",
     "mediator_to_sign_at_town": "agreement_reached",

@@ -18,6 +18,8 @@ DISTRICT = "RC"
 OFFICE = "RC-OFFICE"
 COURT = "RC-COURT"
 COURT_FILING = "RC-COURT-FILING"
+PETITION_OFFICE = "RC-PETITION"
+LABOUR_INSPECTION = "RC-LABOUR-INSPECTION"
 
 TOWNS = (
     "昌元街道", "昌州街道", "广顺街道", "安富街道", "峰高街道", "双河街道", "直升镇", "路孔镇",
@@ -47,6 +49,9 @@ ORGANISATIONS = (
     ("RC-TRAFFIC-MED", "区道路交通事故损害赔偿调解委员会", "professional", "traffic"),
     ("RC-PROPERTY-ASSOC", "区物业管理协会调解委员会", "trade_association", "property_management"),
     ("RC-CONSUMER-ASSOC", "区消费者协会调解委员会", "trade_association", "consumer"),
+    # Units the office mediates jointly with (联合调解, 访调对接): petitions and labour inspection.
+    (PETITION_OFFICE, "区信访办访调对接室", "administrative", None),
+    (LABOUR_INSPECTION, "区劳动保障监察支队", "administrative", "labour"),
 )
 
 

@@ -64,6 +64,8 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # What a mediator is known for, as dispute-type codes (shown on the roster parties choose from).
+    specialties: Mapped[list[str] | None] = mapped_column(JSON)
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
@@ -109,15 +111,25 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(30))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The mediator who has the case now (chosen, designated or assigned, and on the roster).
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
 
     parties: Mapped[list[Party]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Party.id"
     )
     org_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[org_unit_id])
+    joint_units: Mapped[list[JointUnit]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="JointUnit.id"
+    )
 
 
 class Party(Base):
-    """A party to a case (applicant, respondent) or an agent acting for one."""
+    """A party to a case (applicant, respondent) or an agent acting for one.
+
+    A party who has a login is linked to that person: their tasks are theirs by name.  In a
+    dispute with many parties on one side, a party may act through a representative (代表人), who
+    is another party of the same side: ``represented_by_id``.
+    """
 
     __tablename__ = "party"
 
@@ -129,8 +141,31 @@ class Party(Base):
     id_number: Mapped[str | None] = mapped_column(String(30))
     address: Mapped[str | None] = mapped_column(String(300))
     represents_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    represented_by_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
 
     case: Mapped[Case] = relationship(back_populates="parties")
+
+
+class JointUnit(Base):
+    """A unit that mediates a case jointly with the unit that has it (联合调解): the petition
+    office, a labour inspectorate, the department concerned.  Its mediators see the case."""
+
+    __tablename__ = "case_joint_unit"
+    __table_args__ = (UniqueConstraint("case_id", "org_unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("mediation_case.id", ondelete="CASCADE"), index=True
+    )
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    invited_by: Mapped[str] = mapped_column(String(80))
+    invited_at: Mapped[datetime]
+
+    case: Mapped[Case] = relationship(back_populates="joint_units")
+    org_unit: Mapped[OrgUnit] = relationship()
 
 
 class CaseNumberSequence(Base):

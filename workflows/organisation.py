@@ -71,6 +71,20 @@ def resolve_group(context: LaneContext) -> str | None:
     return candidate_group(role, str(unit)) if unit else role
 
 
+def group_unit(group: str | None) -> str | None:
+    """The unit code of a candidate group (``mediator:T01`` -> ``T01``); None for a bare role."""
+    if not group or ":" not in group:
+        return None
+    return group.split(":", 1)[1]
+
+
+def group_role(group: str | None) -> str | None:
+    """The role of a candidate group (``mediator:T01`` -> ``mediator``)."""
+    if not group:
+        return None
+    return group.split(":", 1)[0]
+
+
 @dataclass(frozen=True)
 class Membership:
     """A role held in a unit."""

@@ -19,6 +19,9 @@ from workflows.organisation import ROLE_LABELS, Membership
 
 _HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
+# The password hash of an account no password opens: a person on the roster who has no login yet
+# (an administrator sets a password to give them one).
+NO_LOGIN = "!no-login"
 # Checked against when the user does not exist, so a wrong username costs as long as a wrong
 # password and the response time does not tell which one was wrong.
 _DUMMY_HASH = _HASHER.hash("tiaojie-no-such-user")
@@ -54,6 +57,31 @@ def create_person(
         active=True,
         created_at=now,
     )
+    session.add(person)
+    session.flush()
+    for role, unit_code in roles:
+        grant_role(session, person, role=role, unit_code=unit_code)
+    return person
+
+
+def add_staff(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    roles: Iterable[tuple[str, str]],
+    specialties: Iterable[str] = (),
+    phone: str | None = None,
+    now: datetime,
+) -> Person:
+    """Put a person on the roster without a login of their own (they cannot log in until an
+    administrator sets a password); ``specialties``: dispute-type codes they are known for."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise PersonError("a username of 1 to 80 characters is required")
+    person = Person(username=username, display_name=display_name.strip() or username,
+                    password_hash=NO_LOGIN, phone=phone, active=True, created_at=now,
+                    specialties=list(specialties) or None)
     session.add(person)
     session.flush()
     for role, unit_code in roles:

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData, inspect, text
 
 from engine.database import Database
 from engine.models import Base as EngineBase
@@ -88,5 +88,42 @@ def test_downgrade_to_base_then_upgrade_to_heads_on_a_fresh_sqlite_file(
         else:
             assert schema_problem(database) == (
                 "is not up to date; run `tiaojie db upgrade` first")
+    finally:
+        database.dispose()
+
+
+def test_open_tasks_of_a_shared_party_queue_go_to_the_units_mediators(tmp_path: Path) -> None:
+    """Parties no longer share a unit's queue: upgrading moves the open tasks still waiting in one
+    to the mediators of that unit, and leaves finished tasks as they were."""
+    database = Database(f"sqlite:///{tmp_path / 'before.db'}")
+    try:
+        config = database.alembic_config([DOMAIN_MIGRATIONS], [DomainBase.metadata])
+        command.upgrade(config, "w0001")
+        rows = [(1, "ready", "party:T01-V1-G1"), (2, "completed", "party:T01-V1-G1"),
+                (3, "ready", "mediator:T01-V1-G1")]
+        with database.sa_engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO engine_deployment (id, content_hash, created_at, created_by, note) "
+                "VALUES (1, 'h', '2026-03-02 01:00:00', 't', '')"))
+            connection.execute(text(
+                "INSERT INTO engine_process_definition (id, process_id, version, name, "
+                "content_hash, deployment_id, created_at, specs, forms, source_files) VALUES "
+                "(1, 'p', 1, 'p', 'h', 1, '2026-03-02 01:00:00', '{}', '{}', '{}')"))
+            connection.execute(text(
+                "INSERT INTO engine_instance (id, definition_id, process_id, status, state, "
+                "lock_version, task_count, created_at, created_by, updated_at) VALUES "
+                "(1, 1, 'p', 'running', '{}', 1, 0, '2026-03-02 01:00:00', 't', "
+                "'2026-03-02 01:00:00')"))
+            for task_id, state, group in rows:
+                connection.execute(text(
+                    "INSERT INTO engine_human_task (id, instance_id, task_guid, element_id, name, "
+                    "candidate_group, state, priority, created_at) VALUES (:id, 1, :guid, 'sign', "
+                    "'sign', :group, :state, 0, '2026-03-02 01:00:00')"),
+                    {"id": task_id, "guid": f"guid-{task_id}", "group": group, "state": state})
+        command.upgrade(config, "heads")
+        with database.sa_engine.connect() as connection:
+            groups = dict(connection.execute(text(
+                "SELECT id, candidate_group FROM engine_human_task ORDER BY id")).all())
+        assert groups == {1: "mediator:T01-V1-G1", 2: "party:T01-V1-G1", 3: "mediator:T01-V1-G1"}
     finally:
         database.dispose()

@@ -25,7 +25,7 @@ from engine.errors import (
 )
 from engine.models import AuditEvent, HumanTask, ProcessInstance
 from engine.runtime import Engine, EngineConfig
-from engine.views import LaneContext
+from engine.views import LaneContext, TaskBinding
 
 DATA = Path(__file__).parent / "data" / "runtime"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -382,6 +382,38 @@ def test_after_step_sees_every_step_inside_its_transaction(db: Database, clock: 
     clock.advance(timedelta(days=4))
     assert engine.fire_due_timers() == 1
     assert seen == [("running", "review"), ("completed", ""), ("running", "escalated_review")]
+
+
+def test_an_application_binds_new_tasks_to_a_group_and_an_assignee_in_the_step(
+    db: Database, clock: FixedClock
+):
+    seen: list[tuple[str, bool]] = []
+
+    def bind(session, context: LaneContext) -> TaskBinding:
+        # The session is the step's own: what the step wrote is visible, and the binding may read.
+        seen.append((context.element_id, session.get(ProcessInstance, 1) is not None))
+        owner = context.data.get("owner")
+        return TaskBinding(f"{context.lane}@{context.data.get('unit', 'hq')}", owner)
+
+    engine = Engine(db, EngineConfig(clock=clock, bind_task=bind))
+    with engine.transaction() as s:
+        engine.deploy(s, files("approval.bpmn", "review.json"), actor="admin")
+    view = start(engine, amount=10, limit=100, unit="east", owner="ann")
+    task = view.task("review")
+    assert (task.candidate_group, task.assignee) == ("Reviewers@east", "ann")
+    assert seen == [("review", True)]
+    # The assignee holds it like a claim: nobody else completes it; the queue does not show it.
+    with pytest.raises(TaskOwnershipError, match="claimed by ann"):
+        complete(engine, task.id, actor="bob", approved=True, comment="x")
+    unowned = start(engine, amount=10, limit=100).task("review")
+    assert (unowned.candidate_group, unowned.assignee) == ("Reviewers@hq", None)
+    # Without a bind_task the lane resolver still decides the group, and nobody is assigned.
+    plain = Engine(db, EngineConfig(clock=clock, resolve_group=lambda c: f"plain:{c.lane}"))
+    with plain.transaction() as s:
+        again = plain.start(s, "approval", data={"amount": 1, "limit": 100, "owner": "ann"},
+                            actor="clerk")
+    assert (again.task("review").candidate_group, again.task("review").assignee) == (
+        "plain:Reviewers", None)
 
 
 def test_timers_fire_on_time_whatever_zone_the_clock_speaks(db: Database):

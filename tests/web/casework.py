@@ -31,7 +31,8 @@ GRID = "T01-V1-G1"
 COURTYARD = "T01-V1-G1-Y1"
 OTHER_GRID = "T02-V1-G1"
 
-# username -> (display name, [(role, unit)])
+# username -> (display name, [(role, unit)]); a party's login is linked to the parties of the
+# same name and telephone number (PHONES).
 PEOPLE: Mapping[str, tuple[str, list[tuple[str, str]]]] = {
     "admin": ("管理员老周", [("admin", DISTRICT)]),
     "clerk": ("受理员小周", [("intake_clerk", OFFICE)]),
@@ -40,13 +41,24 @@ PEOPLE: Mapping[str, tuple[str, list[tuple[str, str]]]] = {
     "colleague": ("调解员李强", [("mediator", GRID)]),
     "chair": ("调委会主任陈明", [("committee_chair", GRID)]),
     "outsider": ("调解员赵六", [("mediator", OTHER_GRID)]),
-    "party": ("当事人张三", [("party", GRID)]),
+    "party": ("张三", [("party", GRID)]),
+    "party2": ("赵五", [("party", GRID)]),
     "gridworker": ("网格员小刘", [("grid_worker", GRID)]),
     "filing": ("立案庭小李", [("filing_clerk", COURT)]),
     "judge": ("王法官", [("judge", COURT)]),
     "assistant": ("法官助理小赵", [("judge_assistant", COURT)]),
     "president": ("院长", [("court_president", COURT)]),
 }
+
+PHONES = {"party": "13800000001", "party2": "13700000003"}
+# What the grid's mediators are known for (the roster shows it).
+SPECIALTIES = {"mediator": ["neighbour", "family"], "colleague": ["debt"]}
+
+# A dispute of the second party login's (赵五), with nobody of the first one's.
+PARTY2_PARTIES = [
+    {"role": "applicant", "name": "赵五", "phone": "13700000003"},
+    {"role": "respondent", "name": "钱七", "phone": "13900000009"},
+]
 
 APPLICATION: dict[str, Any] = {
     "parties": [
@@ -123,9 +135,15 @@ class Driven:
         return self
 
     def each(self, element_id: str, actor: str, **form: Any) -> Driven:
-        """Complete every ready ``element_id`` (one per party) with ``form``."""
+        """Complete every ready ``element_id`` (one per party) with ``form``: a party with a login
+        answers their own, ``actor`` records the others'."""
+        engine = self.world.engine
         while element_id in self.ready():
-            self.do(element_id, actor, **form)
+            task = self.task(element_id)
+            with engine.transaction() as session:
+                self.view = engine.complete_task(session, task.id, data=form,
+                                                 actor=task.assignee or actor)
+            assert self.view.status != "error", self.view.error_message
         return self
 
     def refresh(self) -> Driven:
@@ -153,7 +171,7 @@ class Driven:
     def in_mediation(self) -> Driven:
         """A mediator was chosen and accepted: mediation runs."""
         self.registered()
-        self.do("choose_mediator", "mediator", jointly_chosen=True, mediator="mediator")
+        self.each("choose_mediator", "mediator", preferred_mediator="mediator")
         return self.do("accept_dispatch", "mediator", accepts=True)
 
     def agreed(self) -> Driven:
@@ -179,8 +197,10 @@ def build(database: Database, people: Mapping[str, tuple[str, list[tuple[str, st
         build_district(session, TreeSize(1, 1, 1))
         engine.deploy(session, read_paths([BPMN_DIR]), actor="test")
         for username, (display_name, roles) in people.items():
-            create_person(session, username=username, display_name=display_name,
-                          password=PASSWORD, roles=roles, phone="13812345678", now=clock())
+            person = create_person(session, username=username, display_name=display_name,
+                                   password=PASSWORD, roles=roles,
+                                   phone=PHONES.get(username, "13812345678"), now=clock())
+            person.specialties = SPECIALTIES.get(username)
     return Casework(engine, clock, people)
 
 

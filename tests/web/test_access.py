@@ -38,6 +38,8 @@ MEDIATOR = frozenset({"mediator"})
 CHAIR = frozenset({"committee_chair"})
 MEDIATION_UNIT = MEDIATOR | CHAIR  # the chair may look at the unit's tasks (to reassign them)
 TASK_ROLES = frozenset(ROLES) - ADMIN_ONLY
+# The office and the case's unit invite other units to mediate jointly.
+JOINT_INVITERS = frozenset({"intake_clerk", "dispatcher", "mediator", "committee_chair"})
 # The office, the case's unit and the grid worker who reported it; not the parties or the court.
 CASE_VIEWERS = frozenset({"admin", "intake_clerk", "dispatcher", "mediator", "committee_chair",
                           "grid_worker"})
@@ -120,6 +122,10 @@ ROUTES = [
     Route("cases.index", "GET", "/cases", frozenset(ROLES)),
     Route("cases.show", "GET", "/cases/{case_id}", CASE_VIEWERS),
     Route("cases.diagram", "GET", "/cases/{case_id}/diagram/dispute_intake.bpmn", CASE_VIEWERS),
+    # Inviting a unit to mediate jointly: the office and the case's unit may (a unit that does
+    # not exist is refused: 400); everyone else is refused first (403).
+    Route("cases.invite", "POST", "/cases/{case_id}/joint-units", JOINT_INVITERS, ok=400,
+          form={"unit": "NO-SUCH-UNIT"}),
     Route("court.index", "GET", "/court", frozenset(COURT_ROLES)),
 ]
 

@@ -1,7 +1,10 @@
-"""In a real Chromium: a resident reports a dispute on the public form, a clerk registers it, a
-mediator claims and works its tasks until the agreement is signed, the parties apply for judicial
-confirmation and the court accepts and confirms it.  Every page is photographed (desktop, and the
-ones people use on the street on a phone) under test-output/screenshots/."""
+"""In a real Chromium: a resident reports a dispute on the public form, a clerk registers it, the
+resident (who has a login) chooses a mediator from the roster on a phone and the mediator records
+the other side's choice, the chosen mediator works the case's tasks until the agreement is signed
+(each party's signature by that party, or recorded by the mediator for a party without a login),
+the parties apply for judicial confirmation and the court accepts and confirms it.  Every page is
+photographed (desktop, and the ones people use on the street on a phone) under
+test-output/screenshots/."""
 
 from __future__ import annotations
 
@@ -116,8 +119,8 @@ def test_a_dispute_goes_from_the_public_form_to_a_confirmed_agreement(
     page = resident.page
     resident.go("/report")
     resident.shot("report-empty")
-    page.fill("#applicant_name", "王五")
-    page.fill("#applicant_phone", "1380000111")  # one digit short
+    page.fill("#applicant_name", "张三")  # the resident who has the login "party"
+    page.fill("#applicant_phone", "1380000000")  # one digit short
     page.fill("#respondent_name", "赵六")
     page.select_option("#dispute_type", "neighbour")
     page.fill("#amount", "1200")
@@ -130,10 +133,10 @@ def test_a_dispute_goes_from_the_public_form_to_a_confirmed_agreement(
     page.wait_for_selector("#courtyard:not([disabled])")
     resident.submit("#report-form", refused=True)
     assert "11位手机号码" in page.inner_text("#applicant_phone-help")
-    assert page.input_value("#applicant_name") == "王五"
+    assert page.input_value("#applicant_name") == "张三"
     assert page.input_value("#grid") == GRID
     resident.shot("report-errors")
-    page.fill("#applicant_phone", "13800001111")
+    page.fill("#applicant_phone", "13800000001")
     resident.submit("#report-form")
     case_no = page.inner_text("#case-number")
     assert re.fullmatch(r"\(2026\)渝荣调字第\d{5}号", case_no)
@@ -158,17 +161,27 @@ def test_a_dispute_goes_from_the_public_form_to_a_confirmed_agreement(
     case_url = page.url
     clerk.close()
 
-    # -- the grid's mediator works the case to a signed agreement ---------------------------------
+    # -- the resident chooses a mediator from the roster, on a phone ----------------------------
+    party = Person(browser, base, "party", phone=True)
+    page = party.page
+    party.open_task("choose_mediator", view="mine")
+    roster = page.inner_text("#field-preferred_mediator")
+    assert "调解员王芳" in roster and "调解员李强" in roster and "在办案件：" in roster
+    party.shot("choose-mediator")
+    page.check("input[name=preferred_mediator][value=mediator]")
+    party.submit()
+    party.close()
+
+    # -- the grid's mediator records the other side's choice and works the case ------------------
     mediator = Person(browser, base, "mediator")
     page = mediator.page
     mediator.go("/tasks?view=queue")
     mediator.shot("mediator-queue")
     mediator.open_task("choose_mediator")
-    mediator.shot("choose-mediator")
-    page.check("input[name=jointly_chosen][value=true]")
-    page.fill("#f-mediator", "mediator")
+    assert "当事人：赵六" in page.inner_text("h1")
+    page.check("input[name=preferred_mediator][value=mediator]")
     mediator.submit()
-    # The next task of the case opens at once: the mediator accepts the dispatch.
+    # Both named the same mediator, who gets the case's next task at once: accepting it.
     assert "下一步：确认接收" in page.inner_text(".flashes")
     page.check("input[name=accepts][value=true]")
     mediator.submit()
@@ -186,37 +199,50 @@ def test_a_dispute_goes_from_the_public_form_to_a_confirmed_agreement(
     page.fill("#f-facts", "楼上卫生间防水层老化，漏水浸湿楼下天花板")
     page.fill("#f-issues", "维修费用及损失赔偿")
     page.fill("#f-responsibilities", "楼上住户承担全部维修责任")
-    page.fill("#f-terms", "赵六于十日内修复防水层并赔偿王五800元")
+    page.fill("#f-terms", "赵六于十日内修复防水层并赔偿张三800元")
     page.fill("#f-performance_manner", "现金支付")
     page.fill("#f-performance_place", "社区调解室")
     page.fill("#f-performance_deadline", "2026-03-12")
     page.check("input[name=performed_on_spot][value=false]")
     page.fill("#f-amount_agreed", "800")
     mediator.submit()
-    for party in ("王五", "赵六"):
-        assert f"当事人：{party}" in page.inner_text("h1")
-        page.select_option("#f-signing", "signature")
-        mediator.shot(f"sign-{'applicant' if party == '王五' else 'respondent'}")
-        mediator.submit()
+    # 赵六 has no login: the mediator records the signature on paper.
+    assert "当事人：赵六" in page.inner_text("h1")
+    page.select_option("#f-signing", "signature")
+    mediator.shot("sign-respondent")
+    mediator.submit()
+
+    # 张三 signs on his phone, in his own task.
+    party = Person(browser, base, "party", phone=True)
+    party.open_task("sign_by_parties", view="mine")
+    assert "当事人：张三" in party.page.inner_text("h1")
+    party.page.select_option("#f-signing", "e_signature")
+    party.shot("sign-applicant")
+    party.submit()
+    party.close()
+
+    mediator.open_task("sign_by_mediator", view="mine")
     page.check("input[name=mediator_signed][value=true]")
     page.check("input[name=committee_seal][value=true]")
     mediator.shot("sign-mediator")
     mediator.submit()
-    # The parties may now apply; the mediator could record it for them, but they do it.
+    # The parties may now apply: the mediator records 赵六's application, 张三 applies himself.
     assert "下一步：申请司法确认" in page.inner_text(".flashes")
+    assert "当事人：赵六" in page.inner_text("h1")
+    page.check("input[name=applies][value=true]")
+    mediator.submit()
     page.goto(case_url)
     assert page.inner_text("#case-state") == "司法确认"
     mediator.shot("case-agreed")
     mediator.close()
 
-    # -- each party applies for judicial confirmation --------------------------------------------
+    # -- the resident applies for judicial confirmation ------------------------------------------
     party = Person(browser, base, "party", phone=True)
     page = party.page
-    for _ in range(2):
-        party.open_task("apply_jointly")
-        party.shot("apply-jointly")
-        page.check("input[name=applies][value=true]")
-        party.submit()
+    party.open_task("apply_jointly", view="mine")
+    party.shot("apply-jointly")
+    page.check("input[name=applies][value=true]")
+    party.submit()
     party.close()
 
     # -- the court accepts and confirms ------------------------------------------------------------

@@ -30,7 +30,7 @@ def app(world: Casework, tmp_path_factory: pytest.TempPathFactory) -> Iterator[F
 def clients(app: Flask) -> dict[str, FlaskClient]:
     browsers = {}
     for username in ("admin", "clerk", "dispatcher", "mediator", "chair", "outsider", "party",
-                     "gridworker", "filing", "judge"):
+                     "party2", "gridworker", "filing", "judge"):
         browser = app.test_client()
         assert login(browser, username).status_code == 302
         browsers[username] = browser
@@ -50,8 +50,10 @@ def status(browser: FlaskClient, case: Driven) -> int:
 def test_who_may_open_a_case_in_mediation(world: Casework, clients: dict[str, FlaskClient],
                                           app: Flask) -> None:
     case = world.submit().in_mediation()
+    # 张三 (login "party") is a party to it; the other party login is not.
     expected = {"admin": 200, "clerk": 200, "dispatcher": 200, "mediator": 200, "chair": 200,
-                "outsider": 403, "party": 403, "gridworker": 403, "filing": 403, "judge": 403}
+                "outsider": 403, "party": 200, "party2": 403, "gridworker": 403, "filing": 403,
+                "judge": 403}
     assert {name: status(b, case) for name, b in clients.items()} == expected
     anonymous = app.test_client().get(f"/cases/{case.case_id}")
     assert anonymous.status_code == 302
@@ -70,7 +72,8 @@ def test_a_case_waiting_for_registration_is_the_offices(
 def test_parties_see_cases_they_have_a_task_in_and_court_users_cases_sent_to_them(
     world: Casework, clients: dict[str, FlaskClient], agreed: Driven
 ) -> None:
-    assert status(clients["party"], agreed) == 200  # apply_jointly waits in the party's unit
+    assert status(clients["party"], agreed) == 200  # 张三 is a party to it
+    assert status(clients["party2"], agreed) == 403
     assert status(clients["judge"], agreed) == 403
     at_court = world.submit().at_court()
     assert status(clients["filing"], at_court) == 200
@@ -170,8 +173,9 @@ def test_the_case_finder(clients: dict[str, FlaskClient], agreed: Driven) -> Non
     assert agreed.case_no in found
     assert agreed.case_no in clients["mediator"].get("/cases").get_data(as_text=True)
     assert agreed.case_no not in clients["outsider"].get("/cases").get_data(as_text=True)
-    # Parties find the cases they have a task in.
+    # Parties find their own cases, and only those.
     assert agreed.case_no in clients["party"].get("/cases").get_data(as_text=True)
+    assert agreed.case_no not in clients["party2"].get("/cases").get_data(as_text=True)
 
 
 def test_every_case_code_has_a_name_and_the_chinese_names_are_the_domains(app: Flask) -> None:

@@ -16,7 +16,7 @@ from engine.database import Database
 from engine.models import HumanTask
 from tests.web.casework import GRID, T0, Casework, build
 from tests.web.world import login, post_form
-from web.access import workable_groups
+from workflows.access import workable_groups
 from workflows.organisation import Membership
 
 
@@ -33,7 +33,8 @@ def app(world: Casework, tmp_path_factory: pytest.TempPathFactory) -> Iterator[F
 @pytest.fixture(scope="module")
 def clients(app: Flask) -> dict[str, FlaskClient]:
     browsers = {}
-    for username in ("mediator", "colleague", "chair", "outsider", "clerk", "admin", "party"):
+    for username in ("mediator", "colleague", "chair", "outsider", "clerk", "admin", "party",
+                     "party2"):
         browser = app.test_client()
         assert login(browser, username).status_code == 302
         browsers[username] = browser
@@ -54,11 +55,22 @@ def holder(world: Casework, task_id: int) -> str | None:
         return session.scalar(select(HumanTask.assignee).where(HumanTask.id == task_id))
 
 
-def test_the_queue_holds_my_units_tasks_and_my_tasks_what_i_claimed(
+def give_back(world: Casework, task_id: int, holder_: str) -> None:
+    """The holder gives the task back to the unit's queue."""
+    with world.engine.transaction() as session:
+        world.engine.unclaim_task(session, task_id, actor=holder_)
+
+
+def test_the_queue_holds_my_units_unassigned_tasks_and_my_tasks_what_i_hold(
     world: Casework, clients: dict[str, FlaskClient]
 ) -> None:
     case = world.submit().in_mediation()
     mediate = case.task("mediate").id
+    # The mediator who accepted the case has its next task at once: no claiming each step.
+    assert holder(world, mediate) == "mediator"
+    assert mediate in listed(clients["mediator"], "/tasks?view=mine")
+    assert mediate not in listed(clients["colleague"], "/tasks?view=queue")
+    give_back(world, mediate, "mediator")
     queue = clients["mediator"].get("/tasks?view=queue").get_data(as_text=True)
     assert mediate in task_ids(queue)
     assert case.case_no in queue
@@ -79,16 +91,31 @@ def test_the_queue_holds_my_units_tasks_and_my_tasks_what_i_claimed(
     assert holder(world, mediate) is None
 
 
-def test_mediators_record_what_the_parties_of_their_unit_decide(
+def test_a_party_has_their_own_task_and_mediators_record_for_parties_without_a_login(
     world: Casework, clients: dict[str, FlaskClient]
 ) -> None:
     case = world.submit().registered()
-    choose = case.task("choose_mediator")
-    assert choose.candidate_group == f"party:{GRID}"
-    assert f"party:{GRID}" in workable_groups([Membership("mediator", GRID)])
-    assert choose.id in listed(clients["mediator"], "/tasks?view=queue")
-    assert choose.id in listed(clients["party"], "/tasks?view=queue")
-    assert clients["outsider"].get(f"/tasks/{choose.id}").status_code == 403
+    choose = [t for t in case.view.ready_tasks if t.element_id == "choose_mediator"]
+    mine = next(t for t in choose if t.assignee == "party")  # 张三 has a login
+    theirs = next(t for t in choose if t.assignee is None)  # 李四 has none
+    # Neither sits in a parties' queue: parties have no queue at all.
+    assert not [g for g in workable_groups([Membership("party", GRID)])]
+    assert {t.candidate_group for t in choose} == {f"mediator:{GRID}"}
+    assert mine.id in listed(clients["party"], "/tasks?view=mine")
+    assert listed(clients["party"], "/tasks?view=queue") == []
+    assert theirs.id in listed(clients["mediator"], "/tasks?view=queue")
+    assert mine.id not in listed(clients["mediator"], "/tasks?view=queue")
+    assert clients["outsider"].get(f"/tasks/{theirs.id}").status_code == 403
+    # Another party may not open, claim or complete either of them.
+    for task in (mine, theirs):
+        assert clients["party2"].get(f"/tasks/{task.id}").status_code == 403
+        assert post_form(clients["party2"], f"/tasks/{task.id}/claim").status_code == 403
+        assert post_form(clients["party2"], f"/tasks/{task.id}",
+                         {"preferred_mediator": "mediator"}).status_code == 403
+    # A task that is one's own by name does not go back to a queue.
+    assert post_form(clients["party"], f"/tasks/{mine.id}/unclaim").status_code == 409
+    done = post_form(clients["party"], f"/tasks/{mine.id}", {"preferred_mediator": "mediator"})
+    assert done.status_code == 302
 
 
 def test_claiming_a_task_someone_else_holds_is_a_conflict(
@@ -105,7 +132,7 @@ def test_claiming_a_task_someone_else_holds_is_a_conflict(
     refused = post_form(clients["colleague"], f"/tasks/{mediate}", {"outcome": "agreement"})
     assert refused.status_code == 409
     page = clients["colleague"].get(f"/tasks/{mediate}").get_data(as_text=True)
-    assert 'id="task-form"' not in page and "mediator" in page
+    assert 'id="task-form"' not in page and "调解员王芳" in page
     # Another unit's mediator may not even try.
     assert post_form(clients["outsider"], f"/tasks/{mediate}/claim").status_code == 403
     assert holder(world, mediate) == "mediator"
@@ -141,7 +168,9 @@ def test_a_committee_chair_reassigns_within_the_unit(
 
 def test_filters_narrow_the_queue(world: Casework, clients: dict[str, FlaskClient]) -> None:
     mediating = world.submit().in_mediation().task("mediate").id
-    choosing = world.submit().registered().task("choose_mediator").id
+    give_back(world, mediating, "mediator")
+    registered = world.submit().registered()
+    choosing = next(t.id for t in registered.view.ready_tasks if t.assignee is None)
     browser = clients["mediator"]
 
     def queue(query: str) -> set[int]:

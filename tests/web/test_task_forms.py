@@ -165,7 +165,7 @@ def test_the_clerk_registers_a_dispute_through_its_prefilled_form(
         "applied_jointly": "true", "ownership_confirmation": "false",
     }, page=f"/tasks/{task}")
     assert response.status_code == 302
-    assert case.refresh().ready() == ["choose_mediator"]
+    assert case.refresh().ready() == ["choose_mediator", "choose_mediator"]  # one per party
     assert case.case().state == "dispatched"
 
 
@@ -195,20 +195,24 @@ def test_escalating_with_a_reason_moves_the_case_up_and_says_why(
     response = post_form(mediator, f"/tasks/{task}", {
         "outcome": "escalate", "outcome_reason": "涉及多户，需村社协调"})
     assert response.status_code == 302
-    assert case.refresh().ready() == ["choose_mediator"]
-    assert case.task("choose_mediator").candidate_group == "party:T01-V1"
+    assert case.refresh().ready() == ["choose_mediator", "choose_mediator"]
+    # The village has no mediator of its own (nor any unit above it here): its queue waits.
+    assert {t.candidate_group for t in case.view.ready_tasks} == {"mediator:T01-V1"}
     row = case.case()
     assert (row.tier, row.state) == ("village", "dispatched")
-    # The grid's mediator no longer sees it; the clerk's case page shows the escalation.
+    # The clerk's case page shows the escalation; the grid's mediator who handled the case keeps
+    # reading it, but no longer works it.
     clerk = app.test_client()
     login(clerk, "clerk")
     page = clerk.get(f"/cases/{case.case_id}").get_data(as_text=True)
     assert "上交上一级" in page and "涉及多户，需村社协调" in page
-    assert mediator.get(f"/cases/{case.case_id}").status_code == 403
+    assert mediator.get(f"/cases/{case.case_id}").status_code == 200
+    choose = case.task("choose_mediator").id
+    assert mediator.get(f"/tasks/{choose}").status_code == 403
 
 
 def test_an_agreement_and_its_signatures_are_recorded_through_the_forms(
-    world: Casework, mediator: FlaskClient
+    world: Casework, mediator: FlaskClient, app: Flask
 ) -> None:
     case = world.submit().in_mediation()
     response = post_form(mediator, f"/tasks/{case.task('mediate').id}", {"outcome": "agreement"})
@@ -223,10 +227,16 @@ def test_an_agreement_and_its_signatures_are_recorded_through_the_forms(
     assert response.status_code == 302
     signing = [t for t in case.refresh().view.ready_tasks if t.element_id == "sign_by_parties"]
     assert len(signing) == 2
-    page = mediator.get(f"/tasks/{signing[0].id}").get_data(as_text=True)
-    assert "当事人：张三" in page
-    for task in signing:
-        assert post_form(mediator, f"/tasks/{task.id}", {"signing": "fingerprint"}
+    # 张三 signs through their own login; the mediator records 李四's fingerprint on paper.
+    own = next(t for t in signing if t.assignee == "party")
+    on_paper = next(t for t in signing if t.assignee == "mediator")  # the case's mediator
+    party = app.test_client()
+    login(party, "party")
+    assert "当事人：张三" in party.get(f"/tasks/{own.id}").get_data(as_text=True)
+    assert "当事人：李四" in mediator.get(f"/tasks/{on_paper.id}").get_data(as_text=True)
+    assert post_form(mediator, f"/tasks/{own.id}", {"signing": "fingerprint"}).status_code == 409
+    for browser, task in ((party, own), (mediator, on_paper)):
+        assert post_form(browser, f"/tasks/{task.id}", {"signing": "fingerprint"}
                          ).status_code == 302
     sign = case.refresh().task("sign_by_mediator").id
     missing = post_form(mediator, f"/tasks/{sign}", {"mediator_signed": "true"})

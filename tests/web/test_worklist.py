@@ -13,7 +13,7 @@ from engine.database import Database
 from engine.definitions import read_paths
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import Engine
-from web import worklist
+from workflows import worklist
 from web.composition import BPMN_DIR, build_engine
 from workflows.models import Case, Party
 

@@ -72,6 +72,13 @@ def complete(engine: Engine, task_id: int, actor: str, **form: Any):
         return engine.complete_task(session, task_id, data=form, actor=actor)
 
 
+def choose(engine: Engine, view, mediator: str):
+    """Every party names ``mediator``: chosen jointly."""
+    for task in [t for t in view.ready_tasks if t.element_id == "choose_mediator"]:
+        view = complete(engine, task.id, task.assignee or "调解员", preferred_mediator=mediator)
+    return view
+
+
 def test_a_submitted_dispute_gets_a_number_and_waits_for_the_intake_clerk(engine, clock):
     submitted = submit(engine, clock)
     assert submitted.case_no == "(2026)渝荣调字第00001号"
@@ -120,8 +127,7 @@ def test_the_case_follows_its_process_down_to_the_courtyard_and_up_when_the_work
                     registration_decision="register", dispute_type="neighbour", amount=2000,
                     applied_jointly=True, ownership_confirmation=False)
     assert case_row(engine, submitted.case_no) == ("dispatched", "courtyard", COURTYARD)
-    view = complete(engine, view.task("choose_mediator").id, "张三",
-                    jointly_chosen=True, mediator="小院调解员")
+    view = choose(engine, view, "小院调解员")
     view = complete(engine, view.task("accept_dispatch").id, "小院调解员", accepts=True)
     assert view.task("mediate").candidate_group == f"mediator:{COURTYARD}"
     assert case_row(engine, submitted.case_no) == ("in_mediation", "courtyard", COURTYARD)

@@ -27,13 +27,14 @@ from workflows.demo import (
     load_demo,
     minimum_cases,
 )
-from workflows.models import Case, OrgUnit, Person
+from workflows.district import LABOUR_INSPECTION, PETITION_OFFICE
+from workflows.models import Case, OrgUnit, Party, Person, RoleAssignment
 from workflows.organisation import ROLES, TIERS
 from workflows.people import authenticate, memberships
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)  # a Monday morning
-EVERY_SCENARIO = 52  # the whole catalogue: every scenario at least once
+EVERY_SCENARIO = 53  # the whole catalogue: every scenario at least once
 
 
 def test_the_demo_plays_every_scenario_into_its_state_with_records_in_step(db: Database) -> None:
@@ -114,20 +115,57 @@ def test_the_demo_plays_every_scenario_into_its_state_with_records_in_step(db: D
                 (user.role, user.unit)
             ]
         assert authenticate(session, "admin", "demo-admin-2025") is None
-        # The demo users' queues are not empty: each mediator, the court and the clerk have work.
+        # The demo users' queues are not empty: each mediator, the court and the clerk have work,
+        # and each party has a task of their own (parties have no queue).
         groups = Counter(session.scalars(
             select(HumanTask.candidate_group).where(HumanTask.state == "ready")
         ))
+        held = Counter(session.scalars(
+            select(HumanTask.assignee).where(HumanTask.state == "ready")))
         for user in DEMO_USERS:
-            if user.role not in ("admin", "grid_worker"):
+            if user.role == "party":
+                assert held[user.username] >= 1, user.username
+            elif user.role not in ("admin", "grid_worker") and user.unit != PETITION_OFFICE:
                 assert groups[f"{user.role}:{user.unit}"] >= 1, user.username
+        # Every unit where cases are mediated has mediators on its roster, every village, town
+        # and the office a committee chair.
+        held_roles = set(session.execute(
+            select(RoleAssignment.role, OrgUnit.kind)
+            .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)).all())
+        for kind in ("courtyard", "grid", "village", "town", "office", "room", "administrative"):
+            assert ("mediator", kind) in held_roles, kind
+        for kind in ("village", "town", "office"):
+            assert ("committee_chair", kind) in held_roles, kind
+        staffed = set(session.scalars(
+            select(OrgUnit.code).join(RoleAssignment, RoleAssignment.org_unit_id == OrgUnit.id)
+            .where(RoleAssignment.role == "mediator")))
+        mediating = set(session.scalars(select(OrgUnit.code).where(
+            OrgUnit.kind.in_(("courtyard", "grid", "village", "town", "office", "room")))))
+        assert mediating <= staffed
+        # The two party logins are never parties to the same case; the collective wage case acts
+        # through three representatives and is mediated jointly with two more units.
+        party_cases = {
+            user.username: set(session.scalars(
+                select(Party.case_id).join(Person, Person.id == Party.person_id)
+                .where(Person.username == user.username)))
+            for user in DEMO_USERS if user.role == "party"
+        }
+        assert party_cases["party"] and party_cases["party2"]
+        assert not party_cases["party"] & party_cases["party2"]
+        collective = next(c for c in cases if scenario[c.case_no] == "collective_wages_jointly")
+        assert len(collective.parties) == 31
+        assert len({p.represented_by_id for p in collective.parties} - {None}) == 3
+        assert {j.org_unit.code for j in collective.joint_units} == {PETITION_OFFICE,
+                                                                     LABOUR_INSPECTION}
+        assert collective.mediator_id is not None
+        people = len(session.scalars(select(Person.id)).all())
 
     # A second load is refused, clearly, and changes nothing.
     with pytest.raises(DemoError, match="already has demo data.*user 'admin'"):
         load_demo(engine, clock=clock, settings=OfficeSettings())
     with db.reading() as session:
         assert len(session.scalars(select(Case.id)).all()) == EVERY_SCENARIO
-        assert len(session.scalars(select(Person.id)).all()) == len(DEMO_USERS)
+        assert len(session.scalars(select(Person.id)).all()) == people
 
 
 def test_the_demo_refuses_too_few_cases_and_a_database_that_is_not_empty(db: Database) -> None:

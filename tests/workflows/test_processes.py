@@ -42,7 +42,10 @@ TIER_PERIODS = {
     "district": {"days": 30, "unit": "CD"},
 }
 ROOM_PERIODS = {"medical": {"days": 30, "unit": "WD"}}
-PARTIES = [{"name": "张三", "role": "applicant"}, {"name": "李四", "role": "respondent"}]
+# The parties as the domain passes them: by id (two parties may share a name).
+PARTIES = [{"id": 1, "name": "张三", "role": "applicant"},
+           {"id": 2, "name": "李四", "role": "respondent"}]
+CHAIR_ASSIGNMENT_PERIOD = {"days": 3, "unit": "WD"}
 # Where the case is mediated at each tier (codes of the seed district, workflows/district.py);
 # the domain computes these from the unit where the dispute was reported.
 TIER_UNITS = {
@@ -131,6 +134,18 @@ class Case:
             raise AssertionError(f"no ready '{element_id}' for {party}")
         return self._complete(task, party, form)
 
+    def as_party_id(self, element_id: str, party_id: int, **form: Any) -> Case:
+        """Complete the instance of ``element_id`` for the party with this id."""
+        for task in self.view.ready_tasks:
+            if task.element_id != element_id:
+                continue
+            with self.engine.db.reading() as session:
+                if self.engine.task_data(session, task.id)["party"]["id"] == party_id:
+                    break
+        else:
+            raise AssertionError(f"no ready '{element_id}' for party {party_id}")
+        return self._complete(task, f"party-{party_id}", form)
+
     def each_party(self, element_id: str, answers: Mapping[str, Mapping[str, Any]]) -> Case:
         """Every party completes its own ``element_id``: ``answers`` by party name."""
         ready = [t for t in self.view.ready_tasks if t.element_id == element_id]
@@ -192,6 +207,7 @@ def new_dispute(engine: Engine, clock: FixedClock, **overrides: Any) -> Case:
         "room_periods": ROOM_PERIODS,
         "tier_units": TIER_UNITS,
         "room_units": ROOM_UNITS,
+        "chair_assignment_period": CHAIR_ASSIGNMENT_PERIOD,
         "org_unit": "RC-OFFICE",
         "court": "RC-COURT",
     }
@@ -211,9 +227,15 @@ def register(case: Case, **overrides: Any) -> Case:
     return case.do("register_dispute", actor="受理员小周", **form)
 
 
+def choose_jointly(case: Case, mediator: str) -> Case:
+    """Both parties name ``mediator``: chosen jointly."""
+    return case.each_party("choose_mediator", {"张三": {"preferred_mediator": mediator},
+                                               "李四": {"preferred_mediator": mediator}})
+
+
 def dispatch(case: Case, mediator: str) -> Case:
     """The parties choose ``mediator`` jointly and the mediator accepts at once."""
-    case.do("choose_mediator", actor="张三", jointly_chosen=True, mediator=mediator)
+    choose_jointly(case, mediator)
     return case.do("accept_dispatch", actor=mediator, accepts=True)
 
 
@@ -269,7 +291,8 @@ def test_dispute_settled_at_the_courtyard_is_followed_up_and_archived(
     assert choose.lane == "当事人"
     assert case.data["choice_due"] == due("2026-03-04")
     assert choose.due_at == at("2026-03-05 00:00")
-    case.do("choose_mediator", actor="张三", jointly_chosen=True, mediator="王调解")
+    choose_jointly(case, "王调解")
+    assert case.data["mediator_jointly_chosen"] is True
     # The mediator confirms within 3 working days: Tue 3 .. Thu 5 March.
     assert case.task("accept_dispatch").lane == "调解员"
     assert case.data["acceptance_due"] == due("2026-03-05")
@@ -283,8 +306,8 @@ def test_dispute_settled_at_the_courtyard_is_followed_up_and_archived(
     sign_agreement(case, "王调解")
     assert case.data["agreement_in_force"] is True
     assert case.data["agreement_effective_at"] == "2026-03-03T10:00:00+08:00"
-    assert {name: s["method"] for name, s in case.data["signatures"].items()} == {
-        "张三": "signature", "李四": "fingerprint",
+    assert {key: (s["name"], s["method"]) for key, s in case.data["signatures"].items()} == {
+        "1": ("张三", "signature"), "2": ("李四", "fingerprint"),
     }
     # Judicial confirmation window: 30 calendar days from 3 March end on Thu 2 April.
     assert case.data["jc_apply_due"] == due("2026-04-02")
@@ -311,8 +334,9 @@ def test_dispute_settled_at_the_courtyard_is_followed_up_and_archived(
         "accepted_at": "2026-03-02T09:00:00+08:00", "ended_at": "2026-03-03T10:00:00+08:00",
     }]
     assert case.data["closed_at"] == "2026-03-21T00:01:00+08:00"
-    # What each party answered is kept by name; nothing of the per-party tasks leaks into the case.
-    assert set(case.data["jc_applications"]) == {"张三", "李四"}
+    # What each party answered is kept by party id; nothing of the per-party tasks leaks into
+    # the case.
+    assert set(case.data["jc_applications"]) == {"1", "2"}
     assert not {"party", "party_index", "signing", "applies"} & set(case.data)
     trail = case.trail()
     for step in [("task_completed", "register_dispute"), ("element_completed", "triage"),
@@ -667,7 +691,7 @@ def test_other_side_consents_and_mediation_starts(engine: Engine, clock: FixedCl
     set_time(clock, "2026-03-04 11:00")
     case.do("ask_other_party", other_party_answer="consents", contact_note="上门征询，同意调解")
     assert case.data["tier"] == "courtyard"
-    assert case.ready() == ["choose_mediator"]
+    assert case.ready() == ["choose_mediator", "choose_mediator"]  # one for each party
 
 
 def test_party_refuses_during_mediation(engine: Engine, clock: FixedClock):
@@ -689,7 +713,7 @@ def test_party_withdraws_at_any_time_and_the_tier_work_is_cancelled(
     engine: Engine, clock: FixedClock
 ):
     case = register(new_dispute(engine, clock))
-    case.do("choose_mediator", actor="张三", jointly_chosen=True, mediator="王调解")
+    choose_jointly(case, "王调解")
     assert [m.message_name for m in case.view.awaiting] == ["party_withdrew"]
     with engine.transaction() as session:
         receivers = engine.deliver_message(
@@ -752,7 +776,7 @@ def test_extension_refused_by_one_party_leaves_the_deadline_and_the_case_escalat
     assert case.data["tier"] == "grid"
     assert case.data["tier_history"][0]["result"] == "escalate"
     assert case.data["tier_history"][0]["reason"] == "本级调解期限届满，未经各方同意延期"
-    assert case.ready() == ["choose_mediator"]
+    assert case.ready() == ["choose_mediator", "choose_mediator"]
 
 
 def test_extension_still_unanswered_when_the_period_ends_escalates(
@@ -833,6 +857,71 @@ def test_unaccepted_dispatch_is_redispatched_at_most_three_times_then_the_chair_
     assert [e for e in trail if e == ("task_completed", "accept_dispatch")] == [
         ("task_completed", "accept_dispatch")
     ] * 2
+
+
+def test_parties_who_name_different_mediators_leave_it_to_the_dispatcher(
+    engine: Engine, clock: FixedClock
+):
+    case = register(new_dispute(engine, clock))
+    case.each_party("choose_mediator", {"张三": {"preferred_mediator": "王调解"},
+                                        "李四": {"preferred_mediator": "赵调解"}})
+    assert case.ready() == ["designate_mediator"]
+    assert case.data["mediator_jointly_chosen"] is False and case.data["mediator"] is None
+    assert {k: v["mediator"] for k, v in case.data["mediator_choices"].items()} == {
+        "1": "王调解", "2": "赵调解"}
+    # One party leaving it to the office is no joint choice either.
+    other = register(new_dispute(engine, clock))
+    other.each_party("choose_mediator", {"张三": {"preferred_mediator": "王调解"}, "李四": {}})
+    assert other.ready() == ["designate_mediator"]
+
+
+def test_a_chair_who_does_not_assign_in_time_sends_the_case_up_a_tier(
+    engine: Engine, clock: FixedClock
+):
+    case = register(new_dispute(engine, clock))
+    assert case.wait_until("2026-03-05 00:01") == 1
+    for mediator in ("赵调解", "钱调解", "孙调解"):
+        case.do("designate_mediator", actor="调度员小吴", mediator=mediator)
+        case.do("accept_dispatch", actor=mediator, accepts=False, decline_reason="案件过多")
+    # Three rounds unaccepted on Thu 5 March: the chair has 3 working days, Fri 6 .. Tue 10 March.
+    assigning = case.task("assign_by_chair")
+    assert case.data["chair_assignment_due"] == due("2026-03-10")
+    assert assigning.due_at == at("2026-03-11 00:00")
+    assert case.wait_until("2026-03-10 23:59") == 0
+    assert case.wait_until("2026-03-11 00:01") == 1
+    # Nobody was assigned: the case goes up to the grid instead of waiting for ever.
+    assert case.data["tier"] == "grid"
+    assert case.data["tier_history"][0]["result"] == "escalate"
+    assert case.data["tier_history"][0]["reason"] == "本级三轮派单均未接收，调委会主任未在期限内指定调解员"
+    assert case.ready() == ["choose_mediator", "choose_mediator"]
+    assert ("timer_fired", "chair_assignment_lapsed") in case.trail()
+    assert ("task_cancelled", "assign_by_chair") in case.trail()
+
+
+def test_parties_who_share_a_name_keep_their_own_choice_consent_and_signature(
+    engine: Engine, clock: FixedClock
+):
+    namesakes = [{"id": 7, "name": "王芳", "role": "applicant"},
+                 {"id": 8, "name": "王芳", "role": "respondent"}]
+    case = register(new_dispute(engine, clock, parties=namesakes))
+    case.as_party_id("choose_mediator", 7, preferred_mediator="周调解")
+    case.as_party_id("choose_mediator", 8, preferred_mediator="周调解")
+    assert case.data["mediator"] == "周调解"
+    case.do("accept_dispatch", actor="周调解", accepts=True)
+    case.do("mediate", actor="周调解", outcome="extend", extension_days=3)
+    case.as_party_id("consent_to_extension", 7, consents=True)
+    case.as_party_id("consent_to_extension", 8, consents=False)
+    assert {k: v["consents"] for k, v in case.data["extension_consents"].items()} == {
+        "7": True, "8": False}
+    assert case.data["extensions"][0]["agreed"] is False
+    case.do("mediate", actor="周调解", outcome="agreement")
+    case.do("draft_agreement", actor="周调解", **AGREEMENT)
+    case.as_party_id("sign_by_parties", 7, signing="signature")
+    case.as_party_id("sign_by_parties", 8, signing="refused")
+    # The refusal of the second 王芳 is not hidden by the first one's signature.
+    assert {k: v["signed"] for k, v in case.data["signatures"].items()} == {"7": True, "8": False}
+    assert case.data["unsigned_parties"] == ["王芳"]
+    assert case.data["agreement_in_force"] is False
 
 
 # -- agreement ---------------------------------------------------------------------------------

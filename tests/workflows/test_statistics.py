@@ -11,7 +11,14 @@ import pytest
 from engine import Engine, FixedClock
 from workflows.statistics import office_report
 
-from .test_cases import APPLICATION, clock, complete, engine, submit  # noqa: F401  (fixtures)
+from .test_cases import (  # noqa: F401  (fixtures)
+    APPLICATION,
+    choose,
+    clock,
+    complete,
+    engine,
+    submit,
+)
 
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
 END = datetime(2026, 4, 1, tzinfo=timezone.utc)
@@ -24,7 +31,7 @@ def register(engine: Engine, view, **form: Any):
 
 
 def accept(engine: Engine, view, mediator: str):
-    view = complete(engine, view.task("choose_mediator").id, "张三", jointly_chosen=True, mediator=mediator)
+    view = choose(engine, view, mediator)
     return complete(engine, view.task("accept_dispatch").id, mediator, accepts=True)
 
 
