@@ -18,6 +18,8 @@ DISTRICT = "RC"
 OFFICE = "RC-OFFICE"
 COURT = "RC-COURT"
 COURT_FILING = "RC-COURT-FILING"
+# The office's public phone number, given on receipts and in messages to parties.
+OFFICE_PHONE = "023-46789012"
 
 TOWNS = (
     "昌元街道", "昌州街道", "广顺街道", "安富街道", "峰高街道", "双河街道", "直升镇", "路孔镇",
