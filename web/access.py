@@ -170,3 +170,18 @@ def _has_open_task(session: Session, person: Worker, instance_id: int) -> bool:
         )
         .limit(1)
     ) is not None
+
+
+def is_case_staff(session: Session, person: Worker, case: Case) -> bool:
+    """Office staff, and the mediators and chairs of the unit the case sits in: the people who
+    work the case (they keep its file, correct its agreement and confirm paper signatures)."""
+    roles = {m.role for m in person.memberships}
+    if roles & CASE_WIDE_ROLES:
+        return True
+    unit = case_unit_code(session, case)
+    return any(m.role in UNIT_ROLES and m.unit_code == unit for m in person.memberships)
+
+
+def may_withdraw_material(session: Session, person: Worker, case: Case, added_by: str) -> bool:
+    """Who added a material may withdraw it, and so may the people who work the case."""
+    return added_by == person.username or is_case_staff(session, person, case)

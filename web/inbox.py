@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import FormValidationError, StateConflict
 from engine.views import InstanceView, TaskView
-from web import access, forms, worklist
+from web import access, documents, forms, worklist
 from web.auth import require_roles
 from web.navigation import same_site_path
 from web.process_texts import text
@@ -97,6 +97,11 @@ def complete(task_id: int) -> Response | tuple[str, int]:
     schema = engine.form(session, task_id)
     data = forms.read_submission(schema, request.form) if schema else {}
     try:
+        # The signing tasks record the signature (or check them all) first: one transaction.
+        problem = documents.before_completing(session, task, request.form)
+        if problem is not None:
+            return _task_page(session, task, values=_typed_values(schema or {}, request.form),
+                              errors={"signing": [problem]}), 422
         view = engine.complete_task(session, task_id, data=data, actor=current_user.username)
     except FormValidationError as invalid:
         typed = _typed_values(schema or {}, request.form)
@@ -226,6 +231,8 @@ def _task_page(
         if access.may_reassign(current_user, task) else [],
         unit_names=unit_names(session, [task.candidate_group]),
         may_see_case=case is not None and access.may_see_case(session, current_user, case),
+        signing=documents.signing_panel(session, task, case),
+        signing_methods=documents.signing_methods(),
         task_name=text,
         title=text((schema or {}).get("title") or task.name),
         intro=text((schema or {}).get("description") or ""),

@@ -164,8 +164,8 @@ def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
     wanted = sorted({u for u in usernames if u})
     if not wanted:
         return {}
-    return dict(session.execute(select(Person.username, Person.display_name)
-                                .where(Person.username.in_(wanted))).tuples())
+    return {u: d for u, d in session.execute(
+        select(Person.username, Person.display_name).where(Person.username.in_(wanted)))}
 
 
 def _usernames(session: Session, case: Case) -> set[str]:

@@ -20,7 +20,7 @@ import json
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +32,7 @@ from engine.database import Database
 from engine.views import InstanceView
 from workflows.dates import chinese_date, due_day, instant
 from workflows.models import Case, Notice, OrgUnit, Party
+from workflows.templates import render
 
 EVENTS = ("consent_asked", "mediator_chosen", "agreement_to_sign", "ruling_served",
           "return_visit")
@@ -82,9 +83,6 @@ class SmsGateway:
             return Delivery(False, f"unreachable: {reason}")
 
 
-Render = Callable[[str, Mapping[str, Any]], str]
-
-
 @dataclass(frozen=True)
 class Due:
     """A step that needs parties, and whom to tell."""
@@ -128,7 +126,6 @@ def queue_notices(
     session: Session,
     view: InstanceView,
     *,
-    render: Render,
     phone: str,
     gateway: SmsGateway | None,
     now: datetime,
@@ -140,15 +137,15 @@ def queue_notices(
     case = session.scalar(select(Case).where(Case.case_no == view.business_key))
     if case is None:
         return []
-    told = set(session.execute(select(Notice.key, Notice.party_id)
-                               .where(Notice.case_id == case.id)).tuples())
+    told = {(key, party) for key, party in session.execute(
+        select(Notice.key, Notice.party_id).where(Notice.case_id == case.id))}
     office = session.scalar(select(OrgUnit.name).where(OrgUnit.id == case.org_unit_id)) or ""
     queued: list[Notice] = []
     for item in due:
         for party in _recipients(case.parties, item):
             if (item.key, party.id) in told:
                 continue
-            body = render(item.event, {
+            body = render(session, f"messages/{item.event}.txt", {
                 "case_no": case.case_no, "office": office, "phone": phone,
                 "deadline": chinese_date(due_day(item.deadline)),
             }).strip()
@@ -193,12 +190,15 @@ def case_notices(session: Session, case_id: int) -> list[Notice]:
                                 .order_by(Notice.created_at, Notice.id)))
 
 
-def outbox(session: Session, *, case_ids: Iterable[int] | None = None, limit: int = 200
+def outbox(session: Session, *, units: Iterable[str] | None = None, limit: int = 200
            ) -> list[Notice]:
-    """Messages waiting for staff (oldest first), optionally of some cases only."""
+    """Messages waiting for staff (oldest first); only of the cases that sit in ``units`` (unit
+    codes) when given."""
     query = select(Notice).where(Notice.status == OUTBOX)
-    if case_ids is not None:
-        query = query.where(Notice.case_id.in_(list(case_ids)))
+    if units is not None:
+        in_units = select(Case.id).join(OrgUnit, OrgUnit.id == Case.org_unit_id).where(
+            OrgUnit.code.in_(sorted(units)))
+        query = query.where(Notice.case_id.in_(in_units))
     return list(session.scalars(query.order_by(Notice.created_at, Notice.id).limit(limit)))
 
 
