@@ -110,7 +110,7 @@ def refusal_message(refused: MaterialRefused) -> str:
     """Why a file was not accepted, in the page's language."""
     params = dict(refused.params)
     if "limit" in params and refused.code == "too_large":
-        params["limit"] = f"{params['limit'] / (1024 * 1024):.0f} MB"
+        params["limit"] = size_text(params["limit"])
     messages = {
         "empty": _("“%(filename)s” is empty."),
         "too_large": _("“%(filename)s” is larger than %(limit)s."),
@@ -131,6 +131,13 @@ def refusal_message(refused: MaterialRefused) -> str:
         return template % params
     except (KeyError, TypeError, ValueError):
         return _("The file was not accepted.")
+
+
+def size_text(size: int) -> str:
+    """A size in bytes as people read it (MB, else KB)."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    return f"{max(round(size / 1024), 1)} KB"
 
 
 def _material(session: Session, case_id: int, material_id: int) -> Material:
