@@ -111,8 +111,10 @@ def due_notices(view: InstanceView) -> list[Due]:
     if signing:
         signed = data.get("signatures") if isinstance(data.get("signatures"), dict) else {}
         names = {p.get("name") for p in data.get("parties", []) if isinstance(p, dict)}
-        first = min(t.id for t in signing)
-        found.append(Due("agreement_to_sign", f"agreement_to_sign:{first}", PARTY_ROLES,
+        # The tasks of one signing round are created together: the round's key outlives the
+        # tasks the first signers complete.
+        opened = min(t.created_at for t in signing).isoformat()
+        found.append(Due("agreement_to_sign", f"agreement_to_sign:{opened}", PARTY_ROLES,
                          min((t.due_at for t in signing if t.due_at), default=None),
                          frozenset(n for n in names if n not in signed)))
     if data.get("served_on") and data.get("ruling") in ("valid", "rejected", "withdrawn"):
