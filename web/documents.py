@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -238,7 +239,7 @@ def before_completing(session: Session, task: Any, form: Any) -> str | None:
     text signed; the mediator signs only what every party signed.  The problem, or None."""
     if task.element_id not in SIGNING_TASKS:
         return None
-    case = session.query(Case).filter(Case.instance_id == task.instance_id).one_or_none()
+    case = session.scalar(select(Case).where(Case.instance_id == task.instance_id))
     if case is None:
         return None
     engine = get_engine()

@@ -141,8 +141,12 @@ def size_text(size: int) -> str:
 
 
 def _material(session: Session, case_id: int, material_id: int) -> Material:
-    visible_case(session, case_id)
+    """The material, to people who may see its case (a withdrawn one: to those who work it)."""
+    case = visible_case(session, case_id)
     material = session.get(Material, material_id)
     if material is None or material.case_id != case_id:
+        abort(404)
+    if material.withdrawn_at is not None and not access.is_case_staff(session, current_user,
+                                                                       case):
         abort(404)
     return material

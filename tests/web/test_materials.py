@@ -161,6 +161,8 @@ def test_a_withdrawn_material_leaves_the_list_and_stays_on_record(
     assert materials(world, case.case_id) == []
     [kept] = materials(world, case.case_id, withdrawn=True)
     assert (kept.withdrawn_by, kept.withdrawal_reason) == ("mediator", "拍错了案件")
+    # The people who work the case can still open it; nobody else can.
+    assert mediator.get(f"/cases/{case.case_id}/materials/{stored.id}").status_code == 200
     page = mediator.get(f"/cases/{case.case_id}").get_data(as_text=True)
     assert f'id="material-{stored.id}"' not in page
     assert "撤回了“sketch.png”" in page and "拍错了案件" in page
