@@ -12,23 +12,29 @@ from web import (
     case_labels,
     cases,
     court,
+    documents,
     errors,
+    files,
     home,
     i18n,
     inbox,
     intake,
     labels,
+    materials,
     navigation,
+    notices,
     privacy,
     security,
+    status,
     timing,
     transaction,
 )
 from web.composition import build_engine, open_database
 from web.settings import Settings
 
-# Uploads are diagrams, decision tables and holiday files; the engine refuses bigger bundles.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Uploads are diagrams, decision tables, holiday files and case materials (each file's own limit
+# is an office setting; a request may carry several).
+MAX_UPLOAD_BYTES = 80 * 1024 * 1024
 
 
 def create_app(
@@ -54,6 +60,9 @@ def create_app(
     case_labels.init_app(app)
     timing.init_app(app)
     intake.init_app(app)
-    for blueprint in (inbox.bp, cases.bp, court.bp):
+    for blueprint in (inbox.bp, cases.bp, court.bp, materials.bp, documents.bp, status.bp):
         app.register_blueprint(blueprint)
+    # Materials and documents: the file store, and messages to parties after each commit.
+    files.init_app(app, settings)
+    notices.init_app(app)
     return app

@@ -17,7 +17,8 @@ from web.settings import PROJECT_ROOT
 
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 # URL name -> npm package whose dist folder is served.
-PACKAGES = {"bpmn-js": "bpmn-js", "dmn-js": "dmn-js", "htmx": "htmx.org"}
+PACKAGES = {"bpmn-js": "bpmn-js", "dmn-js": "dmn-js", "htmx": "htmx.org",
+            "signature_pad": "signature_pad"}
 ONE_YEAR = 365 * 24 * 3600
 
 bp = Blueprint("assets", __name__)

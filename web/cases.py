@@ -31,14 +31,20 @@ from web.process_texts import text
 from web.timing import days_left, last_day, parse_due
 from web.transaction import db_session, get_engine
 from workflows import access
+from workflows import documents as case_documents
 from workflows.assignment import PARTY_LANE, party_of_task
 from workflows.joint_mediation import invite_unit, joint_unit_choices, may_invite
-from workflows.models import Case, OrgUnit, Person
+from workflows.materials import ACCEPTED, case_materials
+from workflows.models import Case, Material, Notice, OrgUnit, Person, Signature
+from workflows.organisation import COURT_ROLES
+from workflows.signatures import to_sign_again
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 bp.before_request(require_roles(*access.TASK_ROLES, "admin"))
 
 SEARCH_LIMIT = 50
+# What the file chooser offers (the server checks the content whatever the browser sends).
+UPLOAD_ACCEPT = ",".join(sorted(ACCEPTED))
 _PROCESS = re.compile(rb"<(?:[\w-]+:)?process\b[^>]*>")
 _ATTR = re.compile(rb'\b(id|name)="([^"]*)"')
 
@@ -67,8 +73,18 @@ def show(case_id: int) -> str:
     now = engine.now()
     tasks = _open_tasks(session, view)
     parties = list(case.parties)
+    materials = case_materials(session, case.id)
     return render_template(
         "cases/show.html",
+        materials=materials,
+        may_withdraw={m.id: access.may_withdraw_material(session, actor=current_user, case=case,
+                                                         added_by=m.added_by)
+                      for m in materials},
+        generated=case_documents.available(data, case),
+        case_staff=access.is_case_staff(session, actor=current_user, case=case),
+        must_sign_again=to_sign_again(session, case, data)
+        if case_documents.BY_NAME["agreement"].ready(data, case) else [],
+        upload_accept=UPLOAD_ACCEPT,
         case=case,
         view=view,
         parties=parties,
@@ -83,7 +99,10 @@ def show(case_id: int) -> str:
         reported=_unit_name_by_code(session, case.details.get("reported_unit")),
         deadlines=deadlines(data, tasks, view.timers if view else (), now),
         tasks=tasks,
-        timeline=timeline(trail, labels, names=display_names(session, [e.actor for e in trail])),
+        timeline=sorted(
+            timeline(trail, labels, names=display_names(session, [e.actor for e in trail]))
+            + record_entries(session, case),
+            key=lambda e: e.at),
         documents=documents(data, labels, names=display_names(session, _mediators(data))),
         diagrams=diagram_files(session, definition) if definition else [],
         completed=list(completed),
@@ -122,6 +141,11 @@ def invite(case_id: int) -> Response:
     flash(_("%(unit)s now mediates this case jointly and sees it.", unit=joint.org_unit.name),
           "success")
     return redirect(url_for("cases.show", case_id=case.id) + "#joint")
+
+
+def visible_case(session: Session, case_id: int) -> Case:
+    """The case, if the current person may see it (else 403; 404 when there is none)."""
+    return _visible_case(session, case_id)
 
 
 def _visible_case(session: Session, case_id: int) -> Case:
@@ -293,6 +317,47 @@ def _words(e: AuditView, labels: Labels, names: Mapping[str, str]) -> list[Entry
                              tier=name_of(TIER_NAMES, tier)) if tier else
                            _("Finished: %(element)s", element=element), kind="stage"))
     return found
+
+
+NOTICE_EVENTS: Mapping[str, Any] = {
+    "consent_asked": _l("consent asked"),
+    "mediator_chosen": _l("mediator took the case"),
+    "agreement_to_sign": _l("agreement to sign"),
+    "ruling_served": _l("ruling served"),
+    "return_visit": _l("return visit"),
+}
+NOTICE_STATUSES: Mapping[str, Any] = {
+    "pending": _l("waiting to be sent"),
+    "sending": _l("being sent"),
+    "sent": _l("sent"),
+    "failed": _l("not delivered"),
+    "outbox": _l("in the outbox for staff"),
+    "handed": _l("delivered by staff"),
+}
+
+
+def record_entries(session: Session, case: Case) -> list[Entry]:
+    """Timeline lines for what was done beside the process: materials added and withdrawn,
+    signatures of the agreement, messages to the parties with their delivery results."""
+    entries: list[Entry] = []
+    for m in session.scalars(select(Material).where(Material.case_id == case.id)):
+        entries.append(Entry(aware(m.added_at), m.added_by,
+                             _("Added “%(name)s”", name=m.filename), kind="material"))
+        if m.withdrawn_at is not None:
+            entries.append(Entry(aware(m.withdrawn_at), m.withdrawn_by or "",
+                                 _("Withdrew “%(name)s”", name=m.filename),
+                                 m.withdrawal_reason or "", kind="material"))
+    for sig in session.scalars(select(Signature).where(Signature.case_id == case.id)):
+        entries.append(Entry(aware(sig.signed_at), sig.recorded_by,
+                             _("%(party)s signed the agreement", party=sig.party_name),
+                             f"SHA-256 {sig.document_sha256[:16]}…", kind="signature"))
+    for n in session.scalars(select(Notice).where(Notice.case_id == case.id)):
+        status = name_of(NOTICE_STATUSES, n.status)
+        entries.append(Entry(aware(n.delivered_at or n.created_at), n.handled_by or "",
+                             _("Message to %(party)s (%(event)s): %(status)s", party=n.recipient,
+                               event=name_of(NOTICE_EVENTS, n.event), status=status),
+                             n.result or "", kind="notice"))
+    return entries
 
 
 def _new_value(changes: Mapping[str, Any], key: str) -> Any:

@@ -132,10 +132,12 @@ def try_(paths: Sequence[Path], data_json: str, process_id: str | None) -> None:
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
 @click.pass_obj
 def worker(settings: Settings, once: bool, interval: float) -> None:
-    """Fire due timers and route messages; several workers may run at once."""
+    """Fire due timers, route messages, send text messages to parties and store the case files
+    of archived cases; several workers may run at once."""
     from web.composition import build_engine
 
     engine = build_engine(_open_current(settings))
+    side_work = _side_work(settings, engine)
     stopping = False
 
     def stop(*_: Any) -> None:
@@ -147,8 +149,11 @@ def worker(settings: Settings, once: bool, interval: float) -> None:
     while True:
         fired = engine.fire_due_timers()
         routed = engine.dispatch_messages()
+        sent, archived = side_work()
         if fired or routed:
             click.echo(f"fired {fired} timer step(s), routed {routed} message(s)")
+        if sent or archived:
+            click.echo(f"sent {sent} text message(s), stored {archived} case file(s)")
         if once or stopping:
             break
         time.sleep(interval)
@@ -284,11 +289,13 @@ def run(settings: Settings, host: str, port: int, demo: bool) -> None:
         with engine.transaction() as session:
             engine.deploy(session, read_paths([BPMN_DIR]), actor="demo", note="bundled processes")
     stop = threading.Event()
+    side_work = _side_work(settings, engine)
 
     def tick() -> None:
         while not stop.wait(1.0):
             engine.fire_due_timers()
             engine.dispatch_messages()
+            side_work()
 
     threading.Thread(target=tick, name="timer-worker", daemon=True).start()
     app = create_app(settings, engine=engine)
@@ -297,6 +304,26 @@ def run(settings: Settings, host: str, port: int, demo: bool) -> None:
         app.run(host=host, port=port, use_reloader=False, threaded=True)
     finally:
         stop.set()
+
+
+def _side_work(settings: Settings, engine: Any) -> Any:
+    """What a worker does after each round of timers: send the text messages waiting for the
+    gateway and store the case file of each case archived since."""
+    from workflows.case_file import Office, archive_closed_cases
+    from workflows.configuration import OfficeSettings
+    from workflows.notices import deliver_pending
+    from workflows.storage import FileStore
+
+    office = OfficeSettings.load(settings.instance_path / "office.json")
+    store = FileStore(settings.files_folder)
+
+    def run() -> tuple[int, int]:
+        sent = deliver_pending(engine.db, office.sms, now=engine.now)
+        archived = archive_closed_cases(engine, store, office=Office(office.office, office.phone),
+                                        now=engine.now)
+        return sent, archived
+
+    return run
 
 
 def _open_current(settings: Settings) -> Database:

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from engine.database import Database
 from engine.clock import Clock, system_clock
 from engine.runtime import Engine, EngineConfig
+from engine.views import InstanceView
 from workflows.configuration import OfficeSettings
 from workflows.deadlines import HolidayCalendar
 from web.settings import PROJECT_ROOT, Settings
@@ -66,6 +69,7 @@ def build_engine(
         return Engine(database, config)
     from workflows.cases import sync_case
     from workflows.configuration import engine_config
+    from workflows.notices import queue_notices
 
     # The office's overrides live beside its data (instance/office.json), read once at start.
     settings = settings or OfficeSettings.load(Settings.from_env().instance_path / "office.json")
@@ -75,14 +79,19 @@ def build_engine(
         with database.reading() as session:
             return load_calendar(session)
 
+    office = settings
+
+    def after_step(session: Session, view: InstanceView) -> None:
+        sync_case(session, view, now=clock(), formats=office.case_number_formats)
+        # Messages to the parties the step calls for; sent after the step commits.
+        queue_notices(session, view, phone=office.phone, gateway=office.sms, now=clock())
+
     return Engine(
         database,
         engine_config(
             clock=clock,
             calendar=CalendarCache(read_calendar, ttl=30.0),
-            after_step=lambda session, view: sync_case(
-                session, view, now=clock(), formats=settings.case_number_formats
-            ),
+            after_step=after_step,
         ),
     )
 

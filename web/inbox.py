@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import FormValidationError
 from engine.views import InstanceView, TaskView
-from web import forms
+from web import documents, forms
 from web.auth import require_roles
 from web.navigation import same_site_path
 from web.people_labels import choice_messages, display_names, roster_choices
@@ -100,6 +100,11 @@ def complete(task_id: int) -> Response | tuple[str, int]:
     schema = engine.form(session, task_id)
     data = forms.read_submission(schema, request.form) if schema else {}
     try:
+        # The signing tasks record the signature (or check them all) first: one transaction.
+        problem = documents.before_completing(session, task, request.form)
+        if problem is not None:
+            return _task_page(session, task, values=_typed_values(schema or {}, request.form),
+                              errors={"signing": [problem]}), 422
         view = tasks.complete_task(session, engine, actor=current_user, task_id=task_id,
                                    data=data)
     except FormValidationError as invalid:
@@ -221,6 +226,8 @@ def _task_page(
         unit_names=unit_names(session, [task.candidate_group]),
         may_see_case=case is not None and access.may_see_case(session, actor=current_user,
                                                               case=case),
+        signing=documents.signing_panel(session, task, case),
+        signing_methods=documents.signing_methods(),
         task_name=text,
         title=text((schema or {}).get("title") or task.name),
         intro=text((schema or {}).get("description") or ""),

@@ -32,10 +32,12 @@ from sqlalchemy.orm import Session, aliased
 from werkzeug.wrappers import Response
 
 from web.auth import roles_required
+from web.files import file_store
 from web.transaction import db_session, get_engine
 from workflows.cases import ApplicationInvalid, DisputeApplicationSchema, submit_dispute
 from workflows.configuration import OfficeSettings
-from workflows.models import OrgUnit
+from workflows.materials import MaterialRefused, add_materials, check_files
+from workflows.models import Case, OrgUnit
 from workflows.organisation import DISPUTE_TYPES
 
 bp = Blueprint("intake", __name__)
@@ -156,7 +158,7 @@ def report() -> Response | str | tuple[str, int]:
         return render_template("intake/report.html", form=form, chooser=chooser,
                                dispute_types=DISPUTE_TYPES)
     channel = "walk_in" if _is_staff() else "online"
-    submitted = _submit(db, form, chooser.unit, channel, "place")
+    submitted = _submit(db, form, chooser.unit, channel, "place", _photos())
     if submitted is None:
         return render_template("intake/report.html", form=form, chooser=chooser,
                                dispute_types=DISPUTE_TYPES), 422
@@ -179,7 +181,7 @@ def quick_report() -> Response | str | tuple[str, int]:
     place = typed.get("place", "")
     if place not in {code for code, _name in places_}:
         form.add("place", _("Choose one of your places."))
-    submitted = _submit(db, form, place, "grid_worker", "place")
+    submitted = _submit(db, form, place, "grid_worker", "place", _photos())
     if submitted is None:
         return render_template("intake/quick.html", form=form, places=places_,
                                dispute_types=DISPUTE_TYPES), 422
@@ -193,12 +195,22 @@ def receipt() -> Response | str:
     if not given:
         return redirect(url_for("intake.report"))
     shown = {**given, "at": datetime.fromisoformat(given["at"])}
-    return render_template("intake/receipt.html", receipt=shown)
+    return render_template("intake/receipt.html", receipt=shown,
+                           office_phone=office_settings().phone)
 
 
-def _submit(db: Session, form: Report, unit: str, channel: str, place_field: str) -> str | None:
-    """Check and submit the dispute; the case number, or None with ``form.errors`` filled."""
+def _submit(db: Session, form: Report, unit: str, channel: str, place_field: str,
+            photos: list[tuple[str, bytes]]) -> str | None:
+    """Check and submit the dispute with its photos; the case number, or None with
+    ``form.errors`` filled."""
     values = form.values
+    rules = office_settings().materials
+    try:
+        check_files(photos, rules=rules)
+    except MaterialRefused as refused:
+        from web.materials import refusal_message
+
+        form.add("photos", refusal_message(refused))
     for name in REQUIRED:
         if not values.get(name):
             form.add(name, _REQUIRED_MESSAGES[name]())
@@ -220,6 +232,10 @@ def _submit(db: Session, form: Report, unit: str, channel: str, place_field: str
         for key in invalid.field_errors:
             _add_domain_error(form, key, place_field)
         return None
+    if photos:
+        case = db.get(Case, submitted.case_id)
+        assert case is not None
+        add_materials(db, file_store(), case, photos, actor=actor, now=engine.now(), rules=rules)
     session[RECEIPT_KEY] = {"case_no": submitted.case_no, "case_id": submitted.case_id,
                             "at": engine.now().isoformat()}
     return submitted.case_no
@@ -314,6 +330,15 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, Any]:
     else:
         flat[prefix.rstrip(".")] = messages
     return flat
+
+
+PHOTO_FIELD = "photos"
+
+
+def _photos() -> list[tuple[str, bytes]]:
+    """(name, bytes) of the photos sent with a report."""
+    return [(f.filename or "photo", f.read()) for f in request.files.getlist(PHOTO_FIELD)
+            if f.filename]
 
 
 def _is_staff() -> bool:

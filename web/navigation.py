@@ -30,6 +30,7 @@ MENU: list[MenuItem] = [
     MenuItem("organisation.index", _l("Organisation"), frozenset({"admin"})),
     MenuItem("users.index", _l("Users"), frozenset({"admin"})),
     MenuItem("holidays.index", _l("Holidays"), frozenset({"admin"})),
+    MenuItem("templates.index", _l("Templates"), frozenset({"admin"})),
     # Casework.
     MenuItem("inbox.index", _l("Inbox"), frozenset({
         "party", "grid_worker", "intake_clerk", "dispatcher", "mediator", "committee_chair",
@@ -39,8 +40,11 @@ MENU: list[MenuItem] = [
     MenuItem("cases.index", _l("Cases"), frozenset({
         "admin", "party", "grid_worker", "intake_clerk", "dispatcher", "mediator",
         "committee_chair", "filing_clerk", "judge", "judge_assistant", "court_president"})),
+    MenuItem("notices.index", _l("Outbox"), frozenset({
+        "admin", "intake_clerk", "dispatcher", "mediator", "committee_chair"})),
     MenuItem("intake.quick_report", _l("Quick report"), frozenset({"grid_worker"})),
     MenuItem("intake.report", _l("Report a dispute"), frozenset({PUBLIC})),
+    MenuItem("status.lookup", _l("Follow my case"), frozenset({PUBLIC})),
 ]
 
 

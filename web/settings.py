@@ -17,13 +17,24 @@ class Settings:
 
     database_url: str
     instance_path: Path
+    # Where case materials and documents are kept (``TIAOJIE_FILES``); share it between the web
+    # processes and workers when scaling out.  Default: ``files`` in the instance folder.
+    files_path: Path | None = None
+
+    @property
+    def files_folder(self) -> Path:
+        """The folder of the file store."""
+        return self.files_path or self.instance_path / "files"
 
     @classmethod
     def from_env(cls, *, database_url: str | None = None) -> Settings:
-        """Read ``DATABASE_URL`` and ``TIAOJIE_INSTANCE``; default to SQLite in ./instance."""
+        """Read ``DATABASE_URL``, ``TIAOJIE_INSTANCE`` and ``TIAOJIE_FILES``; default to SQLite
+        and files in ./instance."""
         instance = Path(os.environ.get("TIAOJIE_INSTANCE", PROJECT_ROOT / "instance")).resolve()
         url = database_url or os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'tiaojie.db'}"
-        return cls(database_url=normalise_url(url), instance_path=instance)
+        files = os.environ.get("TIAOJIE_FILES")
+        return cls(database_url=normalise_url(url), instance_path=instance,
+                   files_path=Path(files).resolve() if files else None)
 
     @property
     def safe_database_url(self) -> str:

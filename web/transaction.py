@@ -9,7 +9,9 @@ Messages that instances threw in the transaction are routed after it commits, as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from engine.runtime import Engine
 
 ENGINE_KEY = "tiaojie.engine"
+AFTER_COMMIT_KEY = "tiaojie.after_commit"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -26,6 +29,12 @@ def init_app(app: Flask, engine: Engine) -> None:
     app.before_request(_begin)
     app.after_request(_finish)
     app.teardown_request(_close)
+
+
+def after_commit(app: Flask, hook: Callable[[dict[str, Any]], None]) -> None:
+    """Run ``hook`` with the session's ``info`` after each request's transaction commits (where
+    side effects such as sending messages belong: never inside the transaction)."""
+    app.extensions.setdefault(AFTER_COMMIT_KEY, []).append(hook)
 
 
 def get_engine() -> Engine:
@@ -79,6 +88,8 @@ def _finish(response: Response) -> Response:
     session.commit()
     if session.info.pop("tiaojie_outbox", False):
         get_engine().dispatch_messages()
+    for hook in current_app.extensions.get(AFTER_COMMIT_KEY, ()):
+        hook(session.info)
     return response
 
 

@@ -253,6 +253,20 @@ def _unit_name(session: Session, unit_id: int | None) -> str | None:
     return session.scalar(select(OrgUnit.name).where(OrgUnit.id == unit_id))
 
 
+def is_case_staff(session: Session, *, actor: Actor, case: Case) -> bool:
+    """Office staff, and the mediators and chairs of a unit mediating the case: the people who
+    work the case (they keep its file, correct its agreement and confirm paper signatures)."""
+    roles = roles_of(actor)
+    if roles & CASE_WIDE_ROLES:
+        return True
+    return bool(roles & UNIT_ROLES) and _in_my_units(session, actor, case)
+
+
+def may_withdraw_material(session: Session, *, actor: Actor, case: Case, added_by: str) -> bool:
+    """Who added a material may withdraw it, and so may the people who work the case."""
+    return added_by == actor.username or is_case_staff(session, actor=actor, case=case)
+
+
 # -- tasks ---------------------------------------------------------------------------------------
 
 

@@ -7,7 +7,15 @@ office overrides any of them with a JSON file (``office.json`` in the instance f
     {"tier_periods": {"courtyard": {"days": 3, "unit": "CD"}},
      "room_periods": {"medical": {"days": 30, "unit": "WD"}, "labour": {"days": 15, "unit": "CD"}},
      "case_number_formats": {"people_mediation": "({year})渝荣调字第{seq:05d}号"},
-     "chair_assignment_period": {"days": 3, "unit": "WD"}}
+     "chair_assignment_period": {"days": 3, "unit": "WD"},
+     "phone": "023-46789012",
+     "materials": {"max_bytes": 10485760, "max_per_case": 60, "max_per_upload": 6},
+     "sms": {"url": "https://sms.example.net/send", "token_env": "TIAOJIE_SMS_TOKEN",
+             "sender": "荣昌调解"}}
+
+``phone`` is the number residents are given on receipts and in messages; ``materials`` limits the
+files added to a case; ``sms`` configures the text-message gateway (without it, messages to
+parties wait in the outbox for staff to print or phone through).
 """
 
 from __future__ import annotations
@@ -23,8 +31,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from engine.runtime import EngineConfig
 from workflows.deadlines import HolidayCalendar
-from workflows.district import COURT, OFFICE
+from workflows.district import COURT, OFFICE, OFFICE_PHONE
 from workflows.functions import process_functions
+from workflows.materials import MaterialRules
+from workflows.notices import SmsGateway
 from workflows.numbering import DEFAULT_FORMATS, check_format
 from workflows.assignment import bind_task
 from workflows.organisation import TIERS, resolve_group
@@ -62,6 +72,9 @@ class OfficeSettings:
     )
     office: str = OFFICE
     court: str = COURT
+    phone: str = OFFICE_PHONE
+    materials: MaterialRules = field(default_factory=MaterialRules)
+    sms: SmsGateway | None = None
 
     @classmethod
     def load(cls, path: Path) -> OfficeSettings:
@@ -86,6 +99,9 @@ class OfficeSettings:
                                                base.chair_assignment_period),
             office=loaded.get("office", base.office),
             court=loaded.get("court", base.court),
+            phone=loaded.get("phone", base.phone),
+            materials=replace(base.materials, **loaded.get("materials", {})),
+            sms=SmsGateway(**loaded["sms"]) if loaded.get("sms") else None,
         )
 
 
@@ -110,6 +126,19 @@ class _PeriodSchema(Schema):
     unit = fields.String(required=True, validate=validate.OneOf(["CD", "WD"]))
 
 
+class _MaterialsSchema(Schema):
+    max_bytes = fields.Integer(strict=True, validate=validate.Range(min=1024, max=200 * 2**20))
+    max_per_case = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000))
+    max_per_upload = fields.Integer(strict=True, validate=validate.Range(min=1, max=50))
+
+
+class _SmsSchema(Schema):
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    token_env = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z_][A-Z0-9_]*$"))
+    sender = fields.String(load_default="", validate=validate.Length(max=20))
+    timeout = fields.Float(load_default=5.0, validate=validate.Range(min=0.1, max=60))
+
+
 class _SettingsSchema(Schema):
     tier_periods = fields.Dict(
         keys=fields.String(validate=validate.OneOf(TIERS)), values=fields.Nested(_PeriodSchema)
@@ -119,6 +148,9 @@ class _SettingsSchema(Schema):
     chair_assignment_period = fields.Nested(_PeriodSchema)
     office = fields.String()
     court = fields.String()
+    phone = fields.String(validate=validate.Regexp(r"^[0-9+\- ]{3,30}$"))
+    materials = fields.Nested(_MaterialsSchema)
+    sms = fields.Nested(_SmsSchema)
 
     @validates_schema
     def _formats(self, data: dict[str, Any], **_: Any) -> None:

@@ -20,6 +20,8 @@ COURT = "RC-COURT"
 COURT_FILING = "RC-COURT-FILING"
 PETITION_OFFICE = "RC-PETITION"
 LABOUR_INSPECTION = "RC-LABOUR-INSPECTION"
+# The office's public phone number, given on receipts and in messages to parties.
+OFFICE_PHONE = "023-46789012"
 
 TOWNS = (
     "昌元街道", "昌州街道", "广顺街道", "安富街道", "峰高街道", "双河街道", "直升镇", "路孔镇",

@@ -189,3 +189,112 @@ class HolidaySchedule(Base):
     content: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[datetime]
     imported_by: Mapped[str] = mapped_column(String(80))
+
+
+class Material(Base):
+    """A file added to a case (a photo, a scan, a PDF, a recording); its bytes live in the file
+    store under their SHA-256.  A withdrawn material stays on record, hidden from the list."""
+
+    __tablename__ = "material"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("mediation_case.id", ondelete="CASCADE"), index=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int]
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
+    added_by: Mapped[str] = mapped_column(String(80))
+    added_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[str | None] = mapped_column(String(80))
+    withdrawal_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class Signature(Base):
+    """A party's signature of the mediation agreement: the image drawn (or the mediator's record
+    that they signed on paper), who and when, and the SHA-256 of the exact document signed."""
+
+    __tablename__ = "agreement_signature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("mediation_case.id", ondelete="CASCADE"), index=True
+    )
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
+    party_name: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(20))
+    image_sha256: Mapped[str | None] = mapped_column(String(64))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    confirmed_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class Notice(Base):
+    """A message to a party (an SMS, or a letter from the outbox) and what became of it."""
+
+    __tablename__ = "notice"
+    __table_args__ = (UniqueConstraint("case_id", "key", "party_id"),
+                      Index("ix_notice_status", "status", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("mediation_case.id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(120))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
+    recipient: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    result: Mapped[str | None] = mapped_column(String(300))
+    handled_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class CaseFile(Base):
+    """The case file (案卷) as stored when the case was archived: a zip in the file store."""
+
+    __tablename__ = "case_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("mediation_case.id", ondelete="CASCADE"), unique=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class DocumentTemplate(Base):
+    """An administrator's replacement for a packaged document or message template."""
+
+    __tablename__ = "document_template"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(80))
+
+
+class StatusLookup(Base):
+    """One attempt to look a case up on the public status page (for rate limiting)."""
+
+    __tablename__ = "status_lookup"
+    __table_args__ = (Index("ix_status_lookup_client_at", "client", "at"),
+                      Index("ix_status_lookup_case_no_at", "case_no", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(String(64))
+    case_no: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime]
+    found: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -4,6 +4,7 @@ the way the people in the lanes would drive them."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,9 +24,15 @@ from web.composition import BPMN_DIR, build_engine
 from workflows.cases import submit_dispute
 from workflows.configuration import OfficeSettings
 from workflows.district import COURT, DISTRICT, OFFICE, TreeSize, build_district
-from workflows.models import Case
+from workflows.materials import MaterialRules, add_material
+from workflows.models import Case, Notice
 from workflows.people import create_person
+from workflows.storage import FileStore
 
+MATERIALS = Path(__file__).with_name("data") / "materials"
+# A drawn signature as the signature pad sends it.
+SIGNATURE = "data:image/png;base64," + base64.b64encode(
+    (MATERIALS / "sketch.png").read_bytes()).decode()
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 09:00 in Shanghai
 GRID = "T01-V1-G1"
 COURTYARD = "T01-V1-G1-Y1"
@@ -204,12 +211,22 @@ def build(database: Database, people: Mapping[str, tuple[str, list[tuple[str, st
     return Casework(engine, clock, people)
 
 
-def matrix_case(database: Database, *, reporter: str) -> dict[str, int]:
+def matrix_case(database: Database, *, reporter: str, files: Path) -> dict[str, int]:
     """For the role x route matrix (whose people are named after their roles, most in the grid
     T01-V1-G1): the bundled processes deployed and one case of that grid in mediation, reported
-    by ``reporter``; its ids by name."""
+    by ``reporter`` with a photo (stored in ``files``); its ids by name (the photo's and a
+    message to a party in the outbox included)."""
     world = Casework(build_engine(database, clock=FixedClock(T0)), FixedClock(T0))
     with world.engine.transaction() as session:
         world.engine.deploy(session, read_paths([BPMN_DIR]), actor="test")
     case = world.submit(actor=reporter).in_mediation()
-    return {"case_id": case.case_id, "mediate_task": case.task("mediate").id}
+    with world.engine.transaction() as session:
+        row = session.get(Case, case.case_id)
+        assert row is not None
+        photo = add_material(session, FileStore(files), row, filename="scene.jpg",
+                             content=(MATERIALS / "scene.jpg").read_bytes(), actor=reporter,
+                             now=world.clock(), rules=MaterialRules())
+        notice = session.scalar(select(Notice.id).where(Notice.case_id == row.id))
+        assert notice is not None
+        ids = {"material_id": photo.id, "notice_id": notice}
+    return {"case_id": case.case_id, "mediate_task": case.task("mediate").id, **ids}

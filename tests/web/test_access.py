@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.database import Database
-from tests.web.casework import matrix_case
+from tests.web.casework import MATERIALS, matrix_case
 from tests.web.world import (
     HOLIDAYS_2031,
     World,
@@ -43,6 +43,8 @@ JOINT_INVITERS = frozenset({"intake_clerk", "dispatcher", "mediator", "committee
 # The office, the case's unit and the grid worker who reported it; not the parties or the court.
 CASE_VIEWERS = frozenset({"admin", "intake_clerk", "dispatcher", "mediator", "committee_chair",
                           "grid_worker"})
+# The people who work the case: the office and the case's unit (not the grid worker).
+CASE_STAFF = CASE_VIEWERS - GRID_WORKER
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,38 @@ ROUTES = [
     Route("cases.invite", "POST", "/cases/{case_id}/joint-units", JOINT_INVITERS, ok=400,
           form={"unit": "NO-SUCH-UNIT"}),
     Route("court.index", "GET", "/court", frozenset(COURT_ROLES)),
+    # Materials and documents of the case: whoever sees the case; its file and its corrections
+    # only to the people who work it.  Withdrawing without a reason is refused (422) to those
+    # who may withdraw (the people who work the case, and the grid worker who added the photo);
+    # the agreement cannot be corrected before it is signed (409).
+    Route("materials.add", "POST", "/cases/{case_id}/materials", CASE_VIEWERS, ok=302,
+          form={"files": "PHOTO_PNG"}),
+    Route("materials.download", "GET", "/cases/{case_id}/materials/{material_id}",
+          CASE_VIEWERS),
+    Route("materials.thumbnail", "GET", "/cases/{case_id}/materials/{material_id}/thumbnail",
+          CASE_VIEWERS),
+    Route("materials.withdraw", "POST", "/cases/{case_id}/materials/{material_id}/withdraw",
+          CASE_VIEWERS, ok=422, form={"reason": ""}),
+    Route("documents.document", "GET", "/cases/{case_id}/documents/registration.pdf",
+          CASE_VIEWERS),
+    Route("documents.archive", "GET", "/cases/{case_id}/archive.zip", CASE_STAFF),
+    Route("documents.sign_again", "GET", "/cases/{case_id}/agreement/sign", CASE_VIEWERS,
+          ok=302),
+    Route("documents.sign_again", "POST", "/cases/{case_id}/agreement/sign", CASE_VIEWERS,
+          ok=302),
+    Route("documents.amend", "GET", "/cases/{case_id}/agreement/amend", CASE_STAFF, ok=409),
+    Route("documents.amend", "POST", "/cases/{case_id}/agreement/amend", CASE_STAFF, ok=409),
+    Route("notices.index", "GET", "/notices", CASE_STAFF),
+    Route("notices.handed", "POST", "/notices/{notice_id}/handed", CASE_STAFF, ok=302),
+    Route("status.lookup", "GET", "/report/status", None),
+    Route("status.lookup", "POST", "/report/status", None, ok=422,
+          form={"case_no": "(2026)渝荣调字第00001号", "phone_tail": "12"}),
+    Route("templates.index", "GET", "/admin/templates", ADMIN_ONLY),
+    Route("templates.download", "GET", "/admin/templates/agreement.html", ADMIN_ONLY),
+    Route("templates.upload", "POST", "/admin/templates/messages/return_visit.txt", ADMIN_ONLY,
+          ok=302, form={"template": "TEMPLATE_TXT"}),
+    Route("templates.reset", "POST", "/admin/templates/messages/return_visit.txt/reset",
+          ADMIN_ONLY, ok=302),
 ]
 
 
@@ -163,6 +197,10 @@ class Matrix:
             return {k: self.fill(v) for k, v in value.items()}
         if value == "HOLIDAYS_2031":
             return (BytesIO(HOLIDAYS_2031.encode()), "2031.csv")
+        if value == "PHOTO_PNG":
+            return (BytesIO((MATERIALS / "sketch.png").read_bytes()), "sketch.png")
+        if value == "TEMPLATE_TXT":
+            return (BytesIO("{{ office }}：案号{{ case_no }}，回访。".encode()), "return_visit.txt")
         if value == "{tier_dmn}":
             return (Path(__file__).parent / "data" / "tier.dmn").read_text(encoding="utf-8")
         if isinstance(value, str):
@@ -177,8 +215,9 @@ def matrix(module_db: Database, tmp_path_factory: pytest.TempPathFactory) -> Ite
     world = populate(engine)
     with engine.transaction() as session:
         import_schedule(session, "date,kind\n2030-01-01,holiday\n", actor="test", now=engine.now())
-    ids = matrix_case(module_db, reporter="grid_worker")
-    yield Matrix(make_app(engine, tmp_path_factory.mktemp("instance")), world, ids=ids)
+    instance = tmp_path_factory.mktemp("instance")
+    ids = matrix_case(module_db, reporter="grid_worker", files=instance / "files")
+    yield Matrix(make_app(engine, instance), world, ids=ids)
 
 
 def send(matrix: Matrix, route: Route, role: str) -> int:

@@ -29,6 +29,14 @@
     }
   });
 
+  // Buttons that print the page (the outbox).
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target && target.closest && target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+
   // htmx requests carry the CSRF token in the header Flask-WTF reads.
   document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRFToken"] = csrfToken();
