@@ -9,6 +9,7 @@ Messages that instances threw in the transaction are routed after it commits, as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 
 from flask import Flask, Response, current_app, g, request
@@ -45,6 +46,12 @@ def db_session() -> Session:
     return session
 
 
+def after_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the request's transaction has committed (not if it rolls back): for
+    work that takes transactions of its own, such as one per instance."""
+    g.setdefault("after_commit", []).append(action)
+
+
 def rollback() -> None:
     """Undo everything the request wrote so far (the error handlers call this)."""
     session: Session | None = g.get("db_session")
@@ -79,6 +86,8 @@ def _finish(response: Response) -> Response:
     session.commit()
     if session.info.pop("tiaojie_outbox", False):
         get_engine().dispatch_messages()
+    for action in g.pop("after_commit", []):
+        action()
     return response
 
 
