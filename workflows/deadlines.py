@@ -96,15 +96,53 @@ class CalendarDataMissing(LookupError):
         return (type(self), (self.year,))
 
 
-class CalendarImportError(ValueError):
-    """A holiday schedule file was refused; ``problems`` lists every reason found."""
+# What can be wrong with an import file: code -> English text (the web layer translates codes).
+IMPORT_PROBLEMS = {
+    "empty": "the file is empty: expected the header 'date,kind'",
+    "not_utf8": "the file is not UTF-8 text (byte {byte}): save it as 'CSV UTF-8'",
+    "header": "header must be 'date,kind', found {found!r}",
+    "fields": "expected 2 fields 'date,kind', found {count}",
+    "date_format": "{raw!r} is not a valid date: write it as YYYY-MM-DD",
+    "no_such_date": "{raw!r} is not a valid date",
+    "kind": "kind must be holiday or workday (休/班), not {raw!r}",
+    "outside_year": "{day} is outside {year}: a schedule file holds one year",
+    "duplicate": "{day} is already listed on line {first}",
+    "weekday_workday": "{day} is a {weekday}, already a working day: a make-up workday (班) is "
+                       "a Saturday or Sunday",
+    "no_dates": "no dates after the header",
+    "no_holidays": "no holiday rows: every State Council schedule has statutory holidays",
+    "no_spring_festival": "no Spring Festival block: {day} (正月初一, the lunar new year) is not "
+                          "listed as a holiday",
+    "no_national_day": "no National Day block: {day} is not listed as a holiday",
+}
 
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems = list(problems)
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One reason an import file was refused: a code of :data:`IMPORT_PROBLEMS`, its values and
+    the line it is on (None for the whole file)."""
+
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    line: int | None = None
+
+    def __str__(self) -> str:
+        text = IMPORT_PROBLEMS[self.code].format(**self.params)
+        return f"line {self.line}: {text}" if self.line is not None else text
+
+
+class CalendarImportError(ValueError):
+    """A holiday schedule file was refused; ``problems`` lists every reason found (in English),
+    ``details`` the same as :class:`ImportProblem` values."""
+
+    def __init__(self, problems: Iterable[ImportProblem | str]) -> None:
+        found = list(problems)
+        self.details = [p for p in found if isinstance(p, ImportProblem)]
+        self.problems = [str(p) for p in found]
         super().__init__("holiday schedule not imported: " + "; ".join(self.problems))
 
-    def __reduce__(self) -> tuple[type[CalendarImportError], tuple[list[str]]]:
-        return (type(self), (self.problems,))
+    def __reduce__(self) -> tuple[type[CalendarImportError], tuple[list[ImportProblem | str]]]:
+        return (type(self), ([*self.details] if self.details else list(self.problems),))
 
 
 @dataclass(frozen=True)
@@ -441,18 +479,18 @@ def parse_schedule_csv(content: str | bytes, *, whole_year: bool = True) -> Year
     stored by earlier imports are read back without that check.
     """
     lines = _numbered_lines(_decode(content))
-    problems: list[str] = []
+    problems: list[ImportProblem] = []
     header = next(lines, None)
     if header is None:
-        raise CalendarImportError(["the file is empty: expected the header 'date,kind'"])
+        raise CalendarImportError([ImportProblem("empty")])
     number, fields = header
     if [f.lower() for f in fields] != _HEADER:
-        problems.append(f"line {number}: header must be 'date,kind', found {','.join(fields)!r}")
+        problems.append(ImportProblem("header", {"found": ",".join(fields)}, number))
     rows, year = _parse_rows(lines, problems)
     if not problems:
         problems.extend(_file_problems(rows, year, whole_year=whole_year))
     if problems or year is None:
-        raise CalendarImportError(problems or ["no dates after the header"])
+        raise CalendarImportError(problems or [ImportProblem("no_dates")])
     holidays = frozenset(day for day, kind in rows.items() if kind == "holiday")
     workdays = frozenset(day for day, kind in rows.items() if kind == "workday")
     return YearSchedule(year, holidays, workdays)
@@ -463,9 +501,7 @@ def _decode(content: str | bytes) -> str:
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise CalendarImportError(
-                [f"the file is not UTF-8 text (byte {error.start}): save it as 'CSV UTF-8'"]
-            ) from None
+            raise CalendarImportError([ImportProblem("not_utf8", {"byte": error.start})]) from None
     # Spreadsheet programs on Windows put a byte-order mark in front of UTF-8 CSV files.
     return content.removeprefix("\ufeff")
 
@@ -483,23 +519,27 @@ def _numbered_lines(text: str) -> Iterator[tuple[int, list[str]]]:
         yield number, fields
 
 
+_Parsed = tuple[int, "date | None", "str | None", "list[ImportProblem]"]
+
+
 def _parse_rows(
-    lines: Iterator[tuple[int, list[str]]], problems: list[str]
+    lines: Iterator[tuple[int, list[str]]], problems: list[ImportProblem]
 ) -> tuple[dict[date, str], int | None]:
     """Collect date → kind for the data lines and the file's year, appending a message per bad
     line."""
-    parsed: list[tuple[int, date | None, str | None, list[str]]] = []
+    parsed: list[_Parsed] = []
     for number, fields in lines:
         if len(fields) != 2:
             parsed.append((number, None, None,
-                           [f"expected 2 fields 'date,kind', found {len(fields)}"]))
+                           [ImportProblem("fields", {"count": len(fields)}, number)]))
             continue
         raw_date, raw_kind = fields
         day, date_problem = _parse_date(raw_date)
         kind = _KINDS.get(raw_kind.lower())
-        line_problems = [date_problem] if date_problem else []
+        line_problems = [ImportProblem(date_problem, {"raw": raw_date}, number)] \
+            if date_problem else []
         if kind is None:
-            line_problems.append(f"kind must be holiday or workday (休/班), not {raw_kind!r}")
+            line_problems.append(ImportProblem("kind", {"raw": raw_kind}, number))
         parsed.append((number, day, kind, line_problems))
     years = Counter(day.year for _, day, _, _ in parsed if day is not None)
     # The year most dates are in; on a tie the first date's (a file lists its year in order).
@@ -508,49 +548,48 @@ def _parse_rows(
     seen_on: dict[date, int] = {}
     for number, day, kind, line_problems in parsed:
         if day is not None and year is not None:
-            line_problems.extend(_date_problems(day, kind, year, seen_on))
+            line_problems.extend(_date_problems(day, kind, year, seen_on, number))
             seen_on.setdefault(day, number)
         if line_problems:
-            problems.extend(f"line {number}: {p}" for p in line_problems)
+            problems.extend(line_problems)
         elif day is not None and kind is not None:
             rows[day] = kind
     return rows, year
 
 
-def _first_index(parsed: list[tuple[int, date | None, str | None, list[str]]], year: int) -> int:
+def _first_index(parsed: list[_Parsed], year: int) -> int:
     return next(i for i, (_, day, _, _) in enumerate(parsed) if day is not None and day.year == year)
 
 
 def _parse_date(raw: str) -> tuple[date | None, str | None]:
+    """The date, or the code of what is wrong with it."""
     if not _ISO_DATE.fullmatch(raw):
-        return None, f"{raw!r} is not a valid date: write it as YYYY-MM-DD"
+        return None, "date_format"
     try:
         return date.fromisoformat(raw), None
     except ValueError:
-        return None, f"{raw!r} is not a valid date"
+        return None, "no_such_date"
 
 
 def _date_problems(
-    day: date, kind: str | None, year: int, seen_on: Mapping[date, int]
-) -> Iterator[str]:
+    day: date, kind: str | None, year: int, seen_on: Mapping[date, int], line: int
+) -> Iterator[ImportProblem]:
     if day.year != year:
-        yield f"{day.isoformat()} is outside {year}: a schedule file holds one year"
+        yield ImportProblem("outside_year", {"day": day.isoformat(), "year": year}, line)
     if day in seen_on:
-        yield f"{day.isoformat()} is already listed on line {seen_on[day]}"
+        yield ImportProblem("duplicate", {"day": day.isoformat(), "first": seen_on[day]}, line)
     if kind == "workday" and day.weekday() < _SATURDAY:
-        yield (
-            f"{day.isoformat()} is a {_WEEKDAY_NAMES[day.weekday()]}, already a working day: "
-            "a make-up workday (班) is a Saturday or Sunday"
-        )
+        yield ImportProblem("weekday_workday", {
+            "day": day.isoformat(), "weekday": _WEEKDAY_NAMES[day.weekday()]}, line)
 
 
 def _file_problems(rows: Mapping[date, str], year: int | None, *, whole_year: bool
-                   ) -> Iterator[str]:
+                   ) -> Iterator[ImportProblem]:
     if not rows or year is None:
-        yield "no dates after the header"
+        yield ImportProblem("no_dates")
         return
     if "holiday" not in rows.values():
-        yield "no holiday rows: every State Council schedule has statutory holidays"
+        yield ImportProblem("no_holidays")
         return
     if not whole_year:
         return
@@ -560,11 +599,10 @@ def _file_problems(rows: Mapping[date, str], year: int | None, *, whole_year: bo
     except CalendarDataMissing:
         spring = None
     if spring is not None and rows.get(spring) != "holiday":
-        yield (f"no Spring Festival block: {spring.isoformat()} (正月初一, the lunar new year) "
-               f"is not listed as a holiday")
+        yield ImportProblem("no_spring_festival", {"day": spring.isoformat()})
     national = date(year, 10, 1)
     if rows.get(national) != "holiday":
-        yield f"no National Day block: {national.isoformat()} is not listed as a holiday"
+        yield ImportProblem("no_national_day", {"day": national.isoformat()})
 
 
 def schedule_to_csv(schedule: YearSchedule) -> str:
