@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -103,7 +103,6 @@ def _recompute(year: int, actor: str) -> None:
     with engine.db.reading() as session:
         calendar = source.load(session)
     result = recompute_deadlines(engine, calendar=calendar, years=[year], actor=actor)
-    g.recomputed = result
     if result.moved:
         flash(_("%(count)s provisional deadlines of running cases moved to the official "
                 "schedule; each case's timeline records the old and the new date.",
