@@ -30,7 +30,7 @@ from engine.errors import (
     TaskLimitExceeded,
     TaskOwnershipError,
 )
-from engine.runtime import Engine, EngineConfig
+from engine.runtime import DateMove, Engine, EngineConfig
 from engine.views import (
     AuditView,
     DefinitionView,
@@ -47,6 +47,7 @@ __all__ = [
     "AuditView",
     "ConcurrentUpdate",
     "Database",
+    "DateMove",
     "DefinitionError",
     "DefinitionView",
     "DeploymentView",

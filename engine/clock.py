@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
@@ -22,6 +23,7 @@ Clock = Callable[[], datetime]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _current_clock: ContextVar[Clock | None] = ContextVar("tiaojie_clock", default=None)
+_step_notes: ContextVar[list[Any] | None] = ContextVar("tiaojie_step_notes", default=None)
 
 
 def system_clock() -> datetime:
@@ -90,6 +92,36 @@ def using_clock(clock: Clock) -> Iterator[None]:
         yield
     finally:
         _current_clock.reset(token)
+
+
+def step_time(fallback: Clock) -> datetime:
+    """The time of the engine step in progress, else ``fallback()``.
+
+    Functions diagrams call tell time with this, so that a step the engine runs again (a retry)
+    computes with the time it first ran.
+    """
+    clock = _current_clock.get()
+    return clock() if clock is not None else fallback()
+
+
+def step_notes() -> list[Any] | None:
+    """Notes the application attaches to the engine step in progress (None outside a step).
+
+    A function a diagram calls appends to it; the engine's ``after_step`` hook reads it before the
+    step ends.  Notes of a step that fails with an exception go with it.
+    """
+    return _step_notes.get()
+
+
+@contextmanager
+def collecting_step_notes() -> Iterator[list[Any]]:
+    """Run the body as one step with an empty list of notes (see :func:`step_notes`)."""
+    notes: list[Any] = []
+    token = _step_notes.set(notes)
+    try:
+        yield notes
+    finally:
+        _step_notes.reset(token)
 
 
 def aware(value: datetime) -> datetime:

@@ -130,6 +130,8 @@ class ProcessInstance(Base):
     next_timer_at: Mapped[datetime | None]
     error_element: Mapped[str | None] = mapped_column(String(200))
     error_message: Mapped[str | None] = mapped_column(Text)
+    # The time of the step that failed: a retry runs that step again with this clock.
+    error_at: Mapped[datetime | None]
     status_before_suspend: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(100))

@@ -231,6 +231,49 @@ def sync(
     return cancelled, created
 
 
+def move_timers(
+    workflow: BpmnWorkflow, *, old: datetime, new: datetime, key: str | None
+) -> list[str]:
+    """Move the waiting timers due at ``old`` to ``new``; return the elements moved.
+
+    A timer whose expression is a bare name other than ``key`` holds another value that happens
+    to be due at the same instant, and stays.
+    """
+    moved = []
+    for task, view in pending_timers(workflow):
+        if view.due_at != old or not _timer_names(task, key):
+            continue
+        value = task._get_internal_data("event_value")
+        if not isinstance(value, str):
+            continue  # cycle timers keep a schedule of their own
+        task._set_internal_data(event_value=new.isoformat())
+        moved.append(view.element_id)
+    return moved
+
+
+def _timer_names(task: Task, key: str | None) -> bool:
+    """Whether a timer's expression may hold the value of ``key``."""
+    for definition in _event_definitions(task):
+        if isinstance(definition, TimerEventDefinition):
+            expression = (definition.expression or "").strip()
+            if key is not None and expression.isidentifier() and expression != key:
+                return False
+    return True
+
+
+def redate_ready(session: Session, *, workflow: BpmnWorkflow, guids: frozenset[str]) -> None:
+    """Write the due dates of ready human tasks again from the timers bounding them."""
+    for guid in sorted(guids):
+        task = workflow.get_task_from_id(UUID(guid))
+        if task is None:
+            continue
+        session.connection().execute(
+            update(TASKS_TABLE)
+            .where(TASKS_TABLE.c.task_guid == guid, TASKS_TABLE.c.state == "ready")
+            .values(due_at=_bounding_timer_due(task))
+        )
+
+
 def _waiting_event_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return list(workflow.event_manager.tasks.values())
 

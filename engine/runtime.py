@@ -37,7 +37,14 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine import deployments, projection, store
-from engine.clock import Clock, aware, system_clock, using_clock
+from engine.clock import (
+    Clock,
+    FixedClock,
+    aware,
+    collecting_step_notes,
+    system_clock,
+    using_clock,
+)
 from engine.database import Database
 from engine.errors import (
     ConcurrentUpdate,
@@ -121,6 +128,20 @@ class EngineConfig:
     # (whoever caused the step: a person, the timer worker, a message): where an application keeps
     # its own records in step with the instance.  What it raises rolls the whole step back.
     after_step: Callable[[Session, InstanceView], None] | None = None
+
+
+@dataclass(frozen=True)
+class DateMove:
+    """An instant an instance holds, and the instant it moves to (see :meth:`Engine.move_dates`).
+
+    ``key`` names the data key whose values move (wherever it occurs in the data, nested
+    included); a waiting timer moves when it is due at ``old`` and its expression does not name
+    another key.  Without ``key`` only timers move.
+    """
+
+    old: datetime
+    new: datetime
+    key: str | None = None
 
 
 class _Recorder:
@@ -488,8 +509,11 @@ class Engine:
             for task in failed:
                 task._set_state(TaskState.READY)
 
+        # The step runs again as it would have run then: what it records (an acceptance time, a
+        # period's start) must not move to the time of the retry.  The audit keeps the real time.
+        first_ran = FixedClock(row.error_at) if row.error_at is not None else None
         row.status, row.error_element, row.error_message = RUNNING, None, None
-        return self._advance(session, loaded, recorder, act=act)
+        return self._advance(session, loaded, recorder, act=act, clock=first_ran)
 
     def update_data(
         self, session: Session, instance_id: int, *, data: Mapping[str, Any], actor: str
@@ -501,6 +525,52 @@ class Engine:
             task.data.update(copy.deepcopy(payload))
         changes = {k: [None, v] for k, v in payload.items()}
         return self._save_without_step(session, loaded, actor, "data_updated", changes=changes)
+
+    def move_dates(
+        self,
+        session: Session,
+        instance_id: int,
+        *,
+        moves: Sequence[DateMove] | Callable[[InstanceView], Sequence[DateMove]],
+        actor: str,
+        reason: str = "",
+    ) -> InstanceView:
+        """Move instants an instance holds, in its data and its waiting timers, as one step.
+
+        ``moves`` may be a function given the instance's view once it is locked, so the caller
+        decides what moves from a state no other step can change meanwhile.  The due dates of its
+        human tasks and its pending timers are projected again from the moved timers, and each
+        move that found something is audited with its old and new value.  The instance does not
+        advance: a timer moved into the past fires on the worker's next pass, like any timer that
+        fell due.
+        """
+        loaded = self._load(session, instance_id)
+        row, workflow = loaded.row, loaded.workflow
+        if row.status in (COMPLETED, TERMINATED):
+            raise StateConflict(f"instance {instance_id} has ended ({row.status})")
+        if callable(moves):
+            moves = moves(self._view(session, loaded))
+        recorder = self._recorder(actor)
+        tasks = [*workflow.get_tasks(state=_PENDING), *_frontier(workflow)]
+        for move in moves:
+            in_data = (
+                sum(_move_instant(task.data, move) for task in tasks) if move.key else 0
+            )
+            timers = projection.move_timers(workflow, old=move.old, new=move.new, key=move.key)
+            if in_data or timers:
+                recorder.add(
+                    "date_moved",
+                    element_id=timers[0] if timers else None,
+                    detail=reason or None,
+                    changes={move.key or "timer": [move.old.isoformat(), move.new.isoformat()]},
+                )
+        if not recorder.events:
+            return self._view(session, loaded)
+        projection.redate_ready(
+            session, workflow=workflow, guids=loaded.before.ready,
+        )
+        self._walk(loaded)
+        return self._save(session, loaded, recorder)
 
     def migrate(
         self, session: Session, instance_id: int, *, definition_id: int, actor: str
@@ -609,22 +679,31 @@ class Engine:
         *,
         act: Callable[[BpmnWorkflow], None] | None = None,
         finished: frozenset[str] = frozenset(),
+        clock: Clock | None = None,
     ) -> InstanceView:
-        """Act, advance to the next wait state and save everything the step changed."""
+        """Act, advance to the next wait state and save everything the step changed.
+
+        ``clock`` is the time the diagram's expressions and timers see (default: the engine's);
+        when the step fails, its time is kept so a retry can run it again at that time.
+        """
         row, workflow = loaded.row, loaded.workflow
-        try:
-            with using_clock(self.config.clock):
-                if act is not None:
-                    act(workflow)
-                workflow.refresh_timers()
-                workflow.do_engine_steps(did_complete_task=recorder.did_complete)
-            self._walk(loaded)
-            self._check_progress(workflow, loaded.pending or [])
-        except (WorkflowException, SpiffWorkflowException, ExpressionError) as exc:
-            element, message = _describe_failure(exc)
-            row.status, row.error_element, row.error_message = ERROR, element, message
-            recorder.add("error", element_id=element, detail=message)
-        return self._save(session, loaded, recorder, finished=finished)
+        step_clock = clock or self.config.clock
+        with collecting_step_notes():
+            try:
+                with using_clock(step_clock):
+                    if act is not None:
+                        act(workflow)
+                    workflow.refresh_timers()
+                    workflow.do_engine_steps(did_complete_task=recorder.did_complete)
+                self._walk(loaded)
+                self._check_progress(workflow, loaded.pending or [])
+                row.error_at = None
+            except (WorkflowException, SpiffWorkflowException, ExpressionError) as exc:
+                element, message = _describe_failure(exc)
+                row.status, row.error_element, row.error_message = ERROR, element, message
+                row.error_at = step_clock()
+                recorder.add("error", element_id=element, detail=message)
+            return self._save(session, loaded, recorder, finished=finished)
 
     def _save(
         self,
@@ -973,6 +1052,37 @@ def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, A
     return _json_data(changed)
 
 
+def _move_instant(data: Any, move: DateMove) -> int:
+    """Replace, in place, the values under ``move.key`` that are the instant ``move.old``;
+    return how many moved.  The new value keeps the old one's form (ISO text in its offset)."""
+    moved = 0
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == move.key and _is_instant(value, move.old):
+                data[key] = _same_form(value, move.new)
+                moved += 1
+            else:
+                moved += _move_instant(value, move)
+    elif isinstance(data, list):
+        for item in data:
+            moved += _move_instant(item, move)
+    return moved
+
+
+def _is_instant(value: Any, instant: datetime) -> bool:
+    if not isinstance(value, str) or len(value) < 19:
+        return False
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None and parsed == instant
+
+
+def _same_form(old: str, new: datetime) -> str:
+    return new.astimezone(datetime.fromisoformat(old).tzinfo).isoformat()
+
+
 def _json_data(data: Mapping[str, Any]) -> dict[str, Any]:
     """A deep copy of ``data`` holding only JSON values; anything else is refused by name."""
     return {str(k): _json_value(v, str(k)) for k, v in data.items()}
@@ -1040,6 +1150,7 @@ def _migration_blockers(top_diff: Any, sub_diffs: Mapping[Any, Any]) -> list[str
 
 __all__ = [
     "COMPLETED",
+    "DateMove",
     "ERROR",
     "RUNNING",
     "SUSPENDED",

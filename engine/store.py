@@ -48,12 +48,13 @@ class InstanceRow:
     created_by: str
     updated_at: datetime
     ended_at: datetime | None
+    error_at: datetime | None = None
 
 
 _COLUMNS = [INSTANCES.c[f.name] for f in fields(InstanceRow)]
 _MUTABLE = (
     "definition_id", "status", "state", "task_count", "next_timer_at", "error_element",
-    "error_message", "status_before_suspend", "updated_at", "ended_at",
+    "error_message", "status_before_suspend", "updated_at", "ended_at", "error_at",
 )
 
 _INSERT_INSTANCE = insert(INSTANCES).returning(INSTANCES.c.id)
@@ -103,7 +104,8 @@ def insert_instance(session: Session, **values: Any) -> InstanceRow:
     """Insert a new instance row and return it."""
     values.setdefault("lock_version", 1)
     values.setdefault("task_count", 0)
-    for name in ("next_timer_at", "error_element", "error_message", "status_before_suspend", "ended_at"):
+    for name in ("next_timer_at", "error_element", "error_message", "status_before_suspend",
+                 "ended_at", "error_at"):
         values.setdefault(name, None)
     new_id = session.connection().execute(_INSERT_INSTANCE, values).scalar_one()
     return InstanceRow(id=new_id, **values)
@@ -181,4 +183,6 @@ def _instance(found: Sequence[Any]) -> InstanceRow:
         row.next_timer_at = aware(row.next_timer_at)
     if row.ended_at is not None:
         row.ended_at = aware(row.ended_at)
+    if row.error_at is not None:
+        row.error_at = aware(row.error_at)
     return row

@@ -28,7 +28,7 @@ from web.case_labels import DEADLINE_NAMES
 from web.labels import TIER_NAMES, name_of
 from web.people_labels import display_names
 from web.process_texts import text
-from web.timing import days_left, last_day, parse_due
+from web.timing import days_left, last_day, load_provisional, parse_due
 from web.transaction import db_session, get_engine
 from workflows import access
 from workflows import documents as case_documents
@@ -74,6 +74,8 @@ def show(case_id: int) -> str:
     tasks = _open_tasks(session, view)
     parties = list(case.parties)
     materials = case_materials(session, case.id)
+    if case.instance_id:
+        load_provisional([case.instance_id])
     return render_template(
         "cases/show.html",
         materials=materials,
@@ -108,6 +110,8 @@ def show(case_id: int) -> str:
         completed=list(completed),
         active=list(active),
         task_name=text,
+        stuck_element=_element_name(session, definition, view.error_element)
+        if view is not None and view.status == "error" else "",
     )
 
 
@@ -291,6 +295,13 @@ def _words(e: AuditView, labels: Labels, names: Mapping[str, str]) -> list[Entry
     if action == "error":
         return [entry(_("The process stopped with an error at %(element)s", element=element),
                       detail, kind="error")]
+    if action == "date_moved":
+        old, new = next(iter((e.changes or {}).values()), [None, None])
+        old_day, new_day = parse_due(old), parse_due(new)
+        if old_day and new_day:
+            return [entry(_("A deadline moved when the official holiday schedule was imported: "
+                            "%(old)s → %(new)s", old=last_day(old_day).isoformat(),
+                            new=last_day(new_day).isoformat()), kind="deadline")]
     simple = {
         "retried": _l("An administrator ran the failed step again"),
         "suspended": _l("The process was suspended"),
@@ -615,6 +626,21 @@ def _person_name(session: Session, person_id: int | None) -> str:
     if person_id is None:
         return ""
     return session.scalar(select(Person.display_name).where(Person.id == person_id)) or ""
+
+
+def _element_name(session: Session, definition: ProcessDefinition | None,
+                  element_id: str | None) -> str:
+    """The name an element has in the process's diagrams (its id when they do not say)."""
+    if not element_id or definition is None:
+        return element_id or "?"
+    pattern = re.compile(rb'\bid="' + re.escape(element_id.encode()) + rb'"[^>]*?\bname="([^"]*)"')
+    for (content,) in session.execute(select(DeploymentFile.content).where(
+            DeploymentFile.deployment_id == definition.deployment_id,
+            DeploymentFile.key.in_(sorted(definition.source_files or {})))):
+        found = pattern.search(bytes(content))
+        if found:
+            return found.group(1).decode("utf-8", "replace")
+    return element_id
 
 
 def _unit_name(session: Session, unit_id: int | None) -> str:

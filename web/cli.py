@@ -210,6 +210,7 @@ def _load_demo(
 ) -> None:
     """Load the demo and print its logins and cases.  If it cannot be loaded, say why and exit 1
     (or, unless ``fatal``, go on without it)."""
+    from engine.errors import EngineError
     from engine.clock import FixedClock
     from web.composition import build_engine
     from workflows.cases import STATES
@@ -222,7 +223,7 @@ def _load_demo(
         started = time.perf_counter()
         summary = load_demo(build_engine(database, clock=clock), clock=clock, settings=office,
                             cases=cases, seed=seed)
-    except (DemoError, SettingsError) as exc:
+    except (DemoError, SettingsError, EngineError) as exc:
         click.echo(f"{'error' if fatal else 'warning'}: the demo was not loaded: {exc}", err=True)
         if fatal:
             sys.exit(1)
@@ -251,13 +252,59 @@ def _load_demo(
         click.echo(f"note: {note}")
 
 
+@main.group()
+def user() -> None:
+    """Manage user accounts."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--admin", "as_admin", is_flag=True, help="Make the user an administrator.")
+@click.option("--name", "display_name", default="", help="Display name (default: the username).")
+@click.option("--unit", "unit_code", default=None,
+              help="Unit code where the role is held (default: the top of the tree).")
+@click.pass_obj
+def user_create(settings: Settings, username: str, as_admin: bool, display_name: str,
+                unit_code: str | None) -> None:
+    """Create a user: the first administrator of an installation without the demo.
+
+    The password is asked twice, or read from the first line of standard input when it is not a
+    terminal (e.g. ``tiaojie user create --admin chief < password.txt``).
+    """
+    from datetime import datetime, timezone
+
+    from workflows.people import PersonError, create_administrator
+
+    if not as_admin:
+        click.echo("error: give --admin (other accounts are made on the Users page)", err=True)
+        sys.exit(2)
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    database = _open_current(settings)
+    try:
+        with database.transaction() as session:
+            _, unit = create_administrator(
+                session, username=username, display_name=display_name or username,
+                password=password, unit_code=unit_code, now=datetime.now(timezone.utc),
+            )
+    except PersonError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        database.dispose()
+    click.echo(f"administrator '{username}' created (unit {unit}); log in at /login")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option(
     "--demo",
     is_flag=True,
-    help="Load the demo into an empty database first (else deploy the bundled processes).",
+    help="Load the demo into an empty database first (exit 1 with the reason if it cannot be "
+         "loaded).",
 )
 @click.pass_obj
 def run(settings: Settings, host: str, port: int, demo: bool) -> None:
@@ -268,9 +315,15 @@ def run(settings: Settings, host: str, port: int, demo: bool) -> None:
     from web.app import create_app
     from web.composition import BPMN_DIR, build_engine, open_database, upgrade
 
+    from workflows.configuration import SettingsError
+
     database = open_database(settings)
     upgrade(database)
-    engine = build_engine(database)
+    try:
+        engine = build_engine(database)
+    except SettingsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     if demo:
         from datetime import datetime, timezone
 
@@ -280,7 +333,8 @@ def run(settings: Settings, host: str, port: int, demo: bool) -> None:
             blocker = demo_blocker(session)
             already = bool(loaded_demo_users(session))
         if blocker is None:
-            _load_demo(settings, database, now=datetime.now(timezone.utc), fatal=False)
+            # An empty database nobody can log in to is no application: stop and say why.
+            _load_demo(settings, database, now=datetime.now(timezone.utc))
         elif already:
             click.echo("demo data already loaded (the logins were printed when it was)")
         else:

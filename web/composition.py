@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from engine.database import Database
 from engine.clock import Clock, system_clock
 from engine.runtime import Engine, EngineConfig
-from engine.views import InstanceView
 from workflows.configuration import OfficeSettings
 from workflows.deadlines import HolidayCalendar
+from workflows.holidays import CalendarSource
 from web.settings import PROJECT_ROOT, Settings
+
+T = TypeVar("T")
+# The calendar each engine counts with, for the pages that show and import schedules.
+_CALENDARS: WeakKeyDictionary[Engine, CalendarSource] = WeakKeyDictionary()
 
 BPMN_DIR = PROJECT_ROOT / "bpmn"
 DOMAIN_MIGRATIONS = PROJECT_ROOT / "workflows" / "migrations" / "versions"
@@ -59,41 +62,57 @@ def build_engine(
     *,
     clock: Clock = system_clock,
     settings: OfficeSettings | None = None,
+    packaged_calendar: HolidayCalendar | None = None,
 ) -> Engine:
     """The engine as the mediation office runs it (unless a config is given).
 
-    Diagrams count legal periods with the holiday calendar in force (the packaged schedules plus
-    imported years, re-read every half minute) and every step keeps its case record in step.
+    Diagrams count legal periods with the holiday calendar in force (the packaged schedules —
+    ``packaged_calendar``, default chinesecalendar's — plus imported years, re-read every half
+    minute; other years provisionally), and every step keeps its case record and the periods it
+    counted in step.
     """
+    calendar = CalendarSource(
+        lambda load: _read(database, load), packaged=packaged_calendar, ttl=30.0
+    )
     if config is not None:
-        return Engine(database, config)
+        engine = Engine(database, config)
+        _CALENDARS[engine] = calendar
+        return engine
     from workflows.cases import sync_case
     from workflows.configuration import engine_config
     from workflows.notices import queue_notices
+    from workflows.periods import record_periods
 
     # The office's overrides live beside its data (instance/office.json), read once at start.
     settings = settings or OfficeSettings.load(Settings.from_env().instance_path / "office.json")
-    from workflows.holidays import CalendarCache, load_calendar
 
-    def read_calendar() -> HolidayCalendar:
-        with database.reading() as session:
-            return load_calendar(session)
-
-    office = settings
-
-    def after_step(session: Session, view: InstanceView) -> None:
-        sync_case(session, view, now=clock(), formats=office.case_number_formats)
+    def after_step(session: Any, view: Any) -> None:
+        now = clock()
+        sync_case(session, view, now=now, formats=settings.case_number_formats)
+        record_periods(session, view, now=now)
         # Messages to the parties the step calls for; sent after the step commits.
-        queue_notices(session, view, phone=office.phone, gateway=office.sms, now=clock())
+        queue_notices(session, view, phone=settings.phone, gateway=settings.sms, now=now)
 
-    return Engine(
-        database,
-        engine_config(
-            clock=clock,
-            calendar=CalendarCache(read_calendar, ttl=30.0),
-            after_step=after_step,
-        ),
+    engine = Engine(
+        database, engine_config(clock=clock, calendar=calendar, after_step=after_step)
     )
+    _CALENDARS[engine] = calendar
+    return engine
+
+
+def calendar_source(engine: Engine) -> CalendarSource:
+    """The holiday calendar ``engine`` counts with."""
+    found = _CALENDARS.get(engine)
+    if found is None:  # an engine built elsewhere: the packaged calendar and the imports
+        found = _CALENDARS[engine] = CalendarSource(
+            lambda load: _read(engine.db, load), packaged=None
+        )
+    return found
+
+
+def _read(database: Database, load: Callable[[Any], T]) -> T:
+    with database.reading() as session:
+        return load(session)
 
 
 def trial_run(

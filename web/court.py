@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from web.auth import require_roles
 from web.inbox import read_filters, unit_names
 from web.process_texts import text
+from web.timing import load_provisional
 from web.transaction import db_session, get_engine
 from workflows import access, worklist
 from workflows.cases import STATES
@@ -67,6 +68,7 @@ def index() -> str:
         session, court_groups(), filters=filters, sort=request.args.get("sort", "due"),
         cursor=request.args.get("after") or None, now=get_engine().now(), unassigned=False,
     )
+    load_provisional(r.instance_id for r in page.rows)
     rulings = _ruling_deadlines(session, [r.case_id for r in page.rows if r.case_id])
     return render_template(
         "court/index.html",

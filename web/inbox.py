@@ -33,6 +33,7 @@ from web.auth import require_roles
 from web.navigation import same_site_path
 from web.people_labels import choice_messages, display_names, roster_choices
 from web.process_texts import text
+from web.timing import load_provisional
 from web.transaction import db_session, get_engine
 from workflows import access, tasks, worklist
 from workflows.cases import STATES
@@ -62,6 +63,7 @@ def index() -> str:
     else:
         page = worklist.group_queue(session, access.workable_groups(current_user.memberships),
                                     filters=filters, sort=sort, cursor=cursor, now=now)
+    load_provisional(r.instance_id for r in page.rows)
     template = "inbox/_results.html" if request.headers.get("HX-Request") else "inbox/index.html"
     return render_template(
         template,

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from workflows import access
 from web.auth import require_roles
 from web.intake import office_settings
-from web.transaction import after_commit, db_session, get_engine
+from web.transaction import db_session, get_engine, on_every_commit
 from workflows.models import Case, Notice
 from workflows.notices import AFTER_COMMIT_FLAG, OUTBOX, deliver_pending, mark_handed, outbox
 
@@ -28,7 +28,7 @@ AFTER_REQUEST_LIMIT = 20
 def init_app(app: Flask) -> None:
     """Register the outbox and send the messages a request queued once it has committed."""
     app.register_blueprint(bp)
-    after_commit(app, _deliver)
+    on_every_commit(app, _deliver)
 
 
 def _deliver(info: dict[str, Any]) -> None:

@@ -6,15 +6,17 @@ period ends at 24:00), both in process data (``*_due``) and as a task's ``due_at
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from engine.clock import SHANGHAI, aware
-from web.transaction import get_engine
+from web.transaction import db_session, get_engine
+from workflows.periods import provisional_dues
 
 SOON_DAYS = 2  # a deadline this close is shown as urgent
 
@@ -62,18 +64,53 @@ def urgency(days: int) -> str:
     return "soon" if days <= SOON_DAYS else "later"
 
 
-def due_badge(value: Any) -> Markup:
-    """The last day and the days left of a deadline, as a badge (empty for no deadline)."""
+def load_provisional(instance_ids: Iterable[int]) -> None:
+    """Read, for this request, which deadlines of these instances are provisional."""
+    known: dict[int, dict[datetime, tuple[int, ...]]] = g.setdefault("provisional_dues", {})
+    wanted = [i for i in set(instance_ids) if i not in known]
+    if wanted:
+        found = provisional_dues(db_session(), wanted)
+        known.update({i: found.get(i, {}) for i in wanted})
+
+
+def provisional_years(instance_id: int | None, value: Any) -> tuple[int, ...]:
+    """The years without an official schedule that the deadline ``value`` of an instance rests
+    on (none: it is final)."""
+    due = parse_due(value)
+    if instance_id is None or due is None:
+        return ()
+    load_provisional([instance_id])
+    return g.provisional_dues[instance_id].get(due, ())
+
+
+def provisional_mark(years: Iterable[int]) -> Markup:
+    """"Provisional", with a tooltip saying which year's schedule is missing (empty if none)."""
+    shown = ", ".join(str(y) for y in sorted(years))
+    if not shown:
+        return Markup("")
+    hint = _("Provisional: the official holiday schedule for %(years)s is not imported yet; the "
+             "date was counted with the statutory holidays and may move when it is.", years=shown)
+    return Markup('<abbr class="provisional" title="{hint}">{word}</abbr>').format(
+        hint=hint, word=_("Provisional"))
+
+
+def due_badge(value: Any, instance_id: int | None = None) -> Markup:
+    """The last day and the days left of a deadline, as a badge (empty for no deadline), marked
+    provisional when the instance's deadline rests on a year without an official schedule."""
     due = parse_due(value)
     if due is None:
         return Markup("")
     now = get_engine().now()
     days = days_left(due, now)
-    return Markup('<span class="due due-{cls}"><time datetime="{iso}">{day}</time> · {left}</span>'
+    mark = provisional_mark(provisional_years(instance_id, due))
+    return Markup('<span class="due due-{cls}"><time datetime="{iso}">{day}</time> · {left}'
+                  '{mark}</span>'
                   ).format(cls=urgency(days), iso=last_day(due).isoformat(),
-                           day=escape(last_day(due).isoformat()), left=days_left_text(days))
+                           day=escape(last_day(due).isoformat()), left=days_left_text(days),
+                           mark=Markup(" ") + mark if mark else "")
 
 
 def init_app(app: Flask) -> None:
     """Give templates the badge."""
     app.add_template_global(due_badge)
+    app.add_template_global(provisional_mark)

@@ -31,7 +31,7 @@ def init_app(app: Flask, engine: Engine) -> None:
     app.teardown_request(_close)
 
 
-def after_commit(app: Flask, hook: Callable[[dict[str, Any]], None]) -> None:
+def on_every_commit(app: Flask, hook: Callable[[dict[str, Any]], None]) -> None:
     """Run ``hook`` with the session's ``info`` after each request's transaction commits (where
     side effects such as sending messages belong: never inside the transaction)."""
     app.extensions.setdefault(AFTER_COMMIT_KEY, []).append(hook)
@@ -52,6 +52,12 @@ def db_session() -> Session:
         _begin_reading()
         session = g.db_session
     return session
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the request's transaction has committed (not if it rolls back): for
+    work that takes transactions of its own, such as one per instance."""
+    g.setdefault("after_commit", []).append(action)
 
 
 def rollback() -> None:
@@ -90,6 +96,8 @@ def _finish(response: Response) -> Response:
         get_engine().dispatch_messages()
     for hook in current_app.extensions.get(AFTER_COMMIT_KEY, ()):
         hook(session.info)
+    for action in g.pop("after_commit", []):
+        action()
     return response
 
 

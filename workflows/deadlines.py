@@ -26,10 +26,14 @@ Conventions:
 * Holiday data is a :class:`HolidayCalendar`: per year, the State Council's statutory holidays and
   make-up workdays. The schedule is published yearly, so it is data: :meth:`HolidayCalendar.default`
   loads the years the ``chinesecalendar`` package carries and an administrator imports later years
-  with :func:`parse_schedule_csv` and :meth:`HolidayCalendar.with_schedule`. Counting that needs a
-  year without data raises :class:`CalendarDataMissing`; nothing is guessed. Only the days a rule
-  actually inspects need data: for a CD period the last day (and any days it moves past), for a WD
-  period every day after the start.
+  with :func:`parse_schedule_csv` and :meth:`HolidayCalendar.with_schedule`.
+* A year without an official schedule is counted *provisionally* (DOMAIN §4): with the statutory
+  holidays of 全国年节及纪念日放假办法 (2024 revision) alone, lunar dates computed by the ``holidays``
+  package, and no make-up workdays (see :func:`statutory_holidays`). Every :class:`Deadline` whose
+  counting inspected a day of such a year says so in ``provisional_years``, so it can be shown as
+  provisional and recomputed once the year's schedule is imported. Only the days a rule actually
+  inspects count: for a CD period the last day (and any days it moves past), for a WD period every
+  day after the start.
 * Dates are filed under their calendar year, not the schedule that announced them: the schedule for
   year Y sometimes places days in late December of Y−1 (e.g. 2018-12-29 was a make-up workday and
   2018-12-30/31 holidays under the 2019 schedule). Such days belong to Y−1's data; when a new
@@ -52,7 +56,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -60,6 +64,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import holidays as holiday_rules
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -77,7 +82,10 @@ _MARKER_FESTIVALS = frozenset(
 
 
 class CalendarDataMissing(LookupError):
-    """Counting needs a year for which no holiday schedule is loaded."""
+    """Counting needs a year for which neither a schedule nor the statutory rules give holidays.
+
+    Only years outside what the ``holidays`` package can compute (before 1950, after 2100) raise it.
+    """
 
     def __init__(self, year: int) -> None:
         super().__init__(f"no holiday data for {year}: import the State Council's {year} schedule")
@@ -88,24 +96,67 @@ class CalendarDataMissing(LookupError):
         return (type(self), (self.year,))
 
 
-class CalendarImportError(ValueError):
-    """A holiday schedule file was refused; ``problems`` lists every reason found."""
+# What can be wrong with an import file: code -> English text (the web layer translates codes).
+IMPORT_PROBLEMS = {
+    "empty": "the file is empty: expected the header 'date,kind'",
+    "not_utf8": "the file is not UTF-8 text (byte {byte}): save it as 'CSV UTF-8'",
+    "header": "header must be 'date,kind', found {found!r}",
+    "fields": "expected 2 fields 'date,kind', found {count}",
+    "date_format": "{raw!r} is not a valid date: write it as YYYY-MM-DD",
+    "no_such_date": "{raw!r} is not a valid date",
+    "kind": "kind must be holiday or workday (休/班), not {raw!r}",
+    "outside_year": "{day} is outside {year}: a schedule file holds one year",
+    "duplicate": "{day} is already listed on line {first}",
+    "weekday_workday": "{day} is a {weekday}, already a working day: a make-up workday (班) is "
+                       "a Saturday or Sunday",
+    "no_dates": "no dates after the header",
+    "no_holidays": "no holiday rows: every State Council schedule has statutory holidays",
+    "no_spring_festival": "no Spring Festival block: {day} (正月初一, the lunar new year) is not "
+                          "listed as a holiday",
+    "no_national_day": "no National Day block: {day} is not listed as a holiday",
+}
 
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems = list(problems)
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One reason an import file was refused: a code of :data:`IMPORT_PROBLEMS`, its values and
+    the line it is on (None for the whole file)."""
+
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    line: int | None = None
+
+    def __str__(self) -> str:
+        text = IMPORT_PROBLEMS[self.code].format(**self.params)
+        return f"line {self.line}: {text}" if self.line is not None else text
+
+
+class CalendarImportError(ValueError):
+    """A holiday schedule file was refused; ``problems`` lists every reason found (in English),
+    ``details`` the same as :class:`ImportProblem` values."""
+
+    def __init__(self, problems: Iterable[ImportProblem | str]) -> None:
+        found = list(problems)
+        self.details = [p for p in found if isinstance(p, ImportProblem)]
+        self.problems = [str(p) for p in found]
         super().__init__("holiday schedule not imported: " + "; ".join(self.problems))
 
-    def __reduce__(self) -> tuple[type[CalendarImportError], tuple[list[str]]]:
-        return (type(self), (self.problems,))
+    def __reduce__(self) -> tuple[type[CalendarImportError], tuple[list[ImportProblem | str]]]:
+        return (type(self), ([*self.details] if self.details else list(self.problems),))
 
 
 @dataclass(frozen=True)
 class YearSchedule:
-    """One calendar year's statutory holidays and make-up workdays."""
+    """One calendar year's statutory holidays and make-up workdays.
+
+    ``provisional`` marks a year computed from the statutory rules because its official schedule
+    is not known yet.
+    """
 
     year: int
     holidays: frozenset[date]
     workdays: frozenset[date]
+    provisional: bool = False
 
     def __post_init__(self) -> None:
         # Accept any iterable of dates but store frozensets, so the value stays immutable.
@@ -140,7 +191,8 @@ def _schedule_problems(
 
 @dataclass(frozen=True)
 class HolidayCalendar:
-    """Immutable holiday data: one :class:`YearSchedule` per covered year."""
+    """Immutable holiday data: one official :class:`YearSchedule` per covered year; any other
+    year is counted with its provisional schedule (:func:`provisional_schedule`)."""
 
     schedules: Mapping[int, YearSchedule] = field(default_factory=dict)
 
@@ -157,20 +209,27 @@ class HolidayCalendar:
 
     @classmethod
     def default(cls) -> HolidayCalendar:
-        """The calendar built from the chinesecalendar package (2004–2026 in v1.11)."""
+        """The official schedules the installed chinesecalendar package carries (2004–2026 in
+        v1.11; later releases add each year as the State Council publishes it)."""
         return _default_calendar()
 
     @property
     def covered_years(self) -> frozenset[int]:
-        """Years for which this calendar has a schedule."""
+        """Years for which this calendar has an official schedule."""
         return frozenset(self.schedules)
 
+    def is_provisional(self, year: int) -> bool:
+        """Whether ``year`` is counted without its official schedule."""
+        return year not in self.schedules
+
     def schedule(self, year: int) -> YearSchedule:
-        """The schedule for ``year``; raises CalendarDataMissing when there is none."""
-        try:
-            return self.schedules[year]
-        except KeyError:
-            raise CalendarDataMissing(year) from None
+        """The official schedule for ``year``, else its provisional one."""
+        found = self.schedules.get(year)
+        return found if found is not None else provisional_schedule(year)
+
+    def up_to(self, last_year: int) -> HolidayCalendar:
+        """This calendar without the official schedules of the years after ``last_year``."""
+        return HolidayCalendar({y: s for y, s in self.schedules.items() if y <= last_year})
 
     def with_schedule(self, schedule: YearSchedule) -> HolidayCalendar:
         """A new calendar with ``schedule`` replacing whatever it had for that year."""
@@ -203,14 +262,71 @@ def _default_calendar() -> HolidayCalendar:
     )
 
 
+# The 2024 revision of 全国年节及纪念日放假办法 is in force from 2025; earlier years keep the rules
+# the ``holidays`` package applies for them.
+_REVISION_2024 = 2025
+_LIBRARY_NAMES = {
+    "spring_festival": "Chinese New Year (Spring Festival)",
+    "qingming": "Tomb-Sweeping Day",
+    "dragon_boat": "Dragon Boat Festival",
+    "mid_autumn": "Mid-Autumn Festival",
+}
+
+
+@functools.cache
+def statutory_holidays(year: int) -> frozenset[date]:
+    """The statutory holidays of ``year`` without the State Council's 调休 arrangement.
+
+    From 2025 (全国年节及纪念日放假办法, 2024 revision, art 2): New Year's Day 1 day; Spring Festival
+    4 days, New Year's Eve to the 3rd day of the first lunar month; Qingming 1; Labour Day 2
+    (1–2 May); Dragon Boat 1; Mid-Autumn 1; National Day 3 (1–3 October).  The lunar and solar-term
+    dates come from the ``holidays`` package; the days of each festival are laid down here, so a
+    library that counted them otherwise is corrected.  Days two festivals share count once.
+    """
+    computed = holiday_rules.China(years=year, observed=False, language="en_US")
+    anchors = {key: sorted(computed.get_named(name, lookup="exact"))
+               for key, name in _LIBRARY_NAMES.items()}
+    if not anchors["spring_festival"]:
+        raise CalendarDataMissing(year)
+    if year < _REVISION_2024:
+        return frozenset(day for day, name in computed.items() if "substituted" not in name)
+    new_year = anchors["spring_festival"][0]
+    days = {date(year, 1, 1), date(year, 5, 1), date(year, 5, 2)}
+    days |= {new_year + timedelta(days=k) for k in (-1, 0, 1, 2)}
+    days |= {date(year, 10, d) for d in (1, 2, 3)}
+    days |= {anchors[k][0] for k in ("qingming", "dragon_boat", "mid_autumn") if anchors[k]}
+    return frozenset(days)
+
+
+def lunar_new_year(year: int) -> date:
+    """正月初一 of ``year`` (the first day of the Spring Festival)."""
+    computed = holiday_rules.China(years=year, observed=False, language="en_US")
+    found = sorted(computed.get_named(_LIBRARY_NAMES["spring_festival"], lookup="exact"))
+    if not found:
+        raise CalendarDataMissing(year)
+    return found[0]
+
+
+@functools.cache
+def provisional_schedule(year: int) -> YearSchedule:
+    """``year`` as counted before its schedule is published: statutory holidays, no 调休."""
+    return YearSchedule(year, statutory_holidays(year), frozenset(), provisional=True)
+
+
 @dataclass(frozen=True)
 class Deadline:
-    """The end of a period: its last day, and ``due_at`` = 00:00 Asia/Shanghai the day after."""
+    """The end of a period: its last day, and ``due_at`` = 00:00 Asia/Shanghai the day after.
+
+    ``provisional_years`` are the years without an official schedule whose days the counting
+    inspected: the deadline may move when their schedules are imported.
+    """
 
     last_day: date
     due_at: datetime
+    provisional_years: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "provisional_years", frozenset(self.provisional_years))
         if isinstance(self.last_day, datetime) or not isinstance(self.last_day, date):
             raise TypeError(f"last_day must be a date, not {type(self.last_day).__name__}")
         expected = _midnight_after(self.last_day)
@@ -225,9 +341,14 @@ class Deadline:
         object.__setattr__(self, "due_at", expected)
 
     @classmethod
-    def ending_on(cls, last_day: date) -> Deadline:
+    def ending_on(cls, last_day: date, provisional_years: Iterable[int] = ()) -> Deadline:
         """The deadline at 24:00 (Asia/Shanghai) of ``last_day``."""
-        return cls(last_day, _midnight_after(last_day))
+        return cls(last_day, _midnight_after(last_day), frozenset(provisional_years))
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the counting relied on a year without an official schedule."""
+        return bool(self.provisional_years)
 
     def isoformat(self) -> str:
         """``due_at`` as an ISO 8601 string, e.g. '2025-02-06T00:00:00+08:00'."""
@@ -272,19 +393,28 @@ def _checked_days(days: object) -> int:
 
 
 def is_working_day(day: date | datetime, calendar: HolidayCalendar) -> bool:
-    """Whether ``day`` is an official working day (make-up workdays included)."""
-    local = _local_day(day, "day")
-    schedule = calendar.schedule(local.year)
-    if local in schedule.workdays:
+    """Whether ``day`` is an official working day (make-up workdays included).
+
+    In a year without an official schedule the answer is provisional (statutory holidays only).
+    """
+    return _is_working(_local_day(day, "day"), calendar, set())
+
+
+def _is_working(day: date, calendar: HolidayCalendar, provisional: set[int]) -> bool:
+    """Whether ``day`` is a working day, noting its year in ``provisional`` if it has no schedule."""
+    schedule = calendar.schedule(day.year)
+    if schedule.provisional:
+        provisional.add(day.year)
+    if day in schedule.workdays:
         return True
-    if local in schedule.holidays:
+    if day in schedule.holidays:
         return False
-    return local.weekday() < _SATURDAY
+    return day.weekday() < _SATURDAY
 
 
-def _first_working_day_from(day: date, calendar: HolidayCalendar) -> date:
+def _first_working_day_from(day: date, calendar: HolidayCalendar, provisional: set[int]) -> date:
     """``day`` itself if it is a working day, else the first working day after it."""
-    while not is_working_day(day, calendar):
+    while not _is_working(day, calendar, provisional):
         day = _shift(day, 1)
     return day
 
@@ -295,20 +425,23 @@ def add_calendar_days(
     """The deadline of a period of ``days`` calendar days starting on ``start``."""
     first = _local_day(start, "start")
     nominal_last = _shift(first, _checked_days(days))
-    return Deadline.ending_on(_first_working_day_from(nominal_last, calendar))
+    provisional: set[int] = set()
+    last = _first_working_day_from(nominal_last, calendar, provisional)
+    return Deadline.ending_on(last, provisional)
 
 
 def add_working_days(start: date | datetime, days: int, *, calendar: HolidayCalendar) -> Deadline:
     """The deadline of a period of ``days`` working days starting on ``start``."""
     day = _local_day(start, "start")
     remaining = _checked_days(days)
+    provisional: set[int] = set()
     if remaining == 0:
-        return Deadline.ending_on(_first_working_day_from(day, calendar))
+        return Deadline.ending_on(_first_working_day_from(day, calendar, provisional), provisional)
     while remaining:
         day = _shift(day, 1)
-        if is_working_day(day, calendar):
+        if _is_working(day, calendar, provisional):
             remaining -= 1
-    return Deadline.ending_on(day)
+    return Deadline.ending_on(day, provisional)
 
 
 def working_days_between(
@@ -337,22 +470,27 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HEADER = ["date", "kind"]
 
 
-def parse_schedule_csv(content: str | bytes) -> YearSchedule:
-    """Parse an administrator's ``date,kind`` CSV into one year's schedule."""
+def parse_schedule_csv(content: str | bytes, *, whole_year: bool = True) -> YearSchedule:
+    """Parse an administrator's ``date,kind`` CSV into one year's schedule.
+
+    The file must hold one year: every date in it belongs to the year most of its dates are in.
+    With ``whole_year`` (an import) it must also be a plausible whole schedule: the Spring
+    Festival block (正月初一 a holiday) and the National Day block (1 October a holiday).  Files
+    stored by earlier imports are read back without that check.
+    """
     lines = _numbered_lines(_decode(content))
-    problems: list[str] = []
+    problems: list[ImportProblem] = []
     header = next(lines, None)
     if header is None:
-        raise CalendarImportError(["the file is empty: expected the header 'date,kind'"])
+        raise CalendarImportError([ImportProblem("empty")])
     number, fields = header
     if [f.lower() for f in fields] != _HEADER:
-        problems.append(f"line {number}: header must be 'date,kind', found {','.join(fields)!r}")
-    rows = _parse_rows(lines, problems)
+        problems.append(ImportProblem("header", {"found": ",".join(fields)}, number))
+    rows, year = _parse_rows(lines, problems)
     if not problems:
-        problems.extend(_file_problems(rows))
-    if problems:
-        raise CalendarImportError(problems)
-    year = next(iter(rows)).year
+        problems.extend(_file_problems(rows, year, whole_year=whole_year))
+    if problems or year is None:
+        raise CalendarImportError(problems or [ImportProblem("no_dates")])
     holidays = frozenset(day for day, kind in rows.items() if kind == "holiday")
     workdays = frozenset(day for day, kind in rows.items() if kind == "workday")
     return YearSchedule(year, holidays, workdays)
@@ -363,9 +501,7 @@ def _decode(content: str | bytes) -> str:
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise CalendarImportError(
-                [f"the file is not UTF-8 text (byte {error.start}): save it as 'CSV UTF-8'"]
-            ) from None
+            raise CalendarImportError([ImportProblem("not_utf8", {"byte": error.start})]) from None
     # Spreadsheet programs on Windows put a byte-order mark in front of UTF-8 CSV files.
     return content.removeprefix("\ufeff")
 
@@ -383,63 +519,90 @@ def _numbered_lines(text: str) -> Iterator[tuple[int, list[str]]]:
         yield number, fields
 
 
-def _parse_rows(lines: Iterator[tuple[int, list[str]]], problems: list[str]) -> dict[date, str]:
-    """Collect date → kind for the data lines, appending a message per bad line."""
-    rows: dict[date, str] = {}
-    seen_on: dict[date, int] = {}
-    year: int | None = None
+_Parsed = tuple[int, "date | None", "str | None", "list[ImportProblem]"]
+
+
+def _parse_rows(
+    lines: Iterator[tuple[int, list[str]]], problems: list[ImportProblem]
+) -> tuple[dict[date, str], int | None]:
+    """Collect date → kind for the data lines and the file's year, appending a message per bad
+    line."""
+    parsed: list[_Parsed] = []
     for number, fields in lines:
-        line_problems: list[str] = []
         if len(fields) != 2:
-            problems.append(f"line {number}: expected 2 fields 'date,kind', found {len(fields)}")
+            parsed.append((number, None, None,
+                           [ImportProblem("fields", {"count": len(fields)}, number)]))
             continue
         raw_date, raw_kind = fields
         day, date_problem = _parse_date(raw_date)
         kind = _KINDS.get(raw_kind.lower())
-        if date_problem:
-            line_problems.append(date_problem)
+        line_problems = [ImportProblem(date_problem, {"raw": raw_date}, number)] \
+            if date_problem else []
         if kind is None:
-            line_problems.append(f"kind must be holiday or workday (休/班), not {raw_kind!r}")
-        if day is not None:
-            year = day.year if year is None else year
-            line_problems.extend(_date_problems(day, kind, year, seen_on))
+            line_problems.append(ImportProblem("kind", {"raw": raw_kind}, number))
+        parsed.append((number, day, kind, line_problems))
+    years = Counter(day.year for _, day, _, _ in parsed if day is not None)
+    # The year most dates are in; on a tie the first date's (a file lists its year in order).
+    year = max(years, key=lambda y: (years[y], -_first_index(parsed, y))) if years else None
+    rows: dict[date, str] = {}
+    seen_on: dict[date, int] = {}
+    for number, day, kind, line_problems in parsed:
+        if day is not None and year is not None:
+            line_problems.extend(_date_problems(day, kind, year, seen_on, number))
             seen_on.setdefault(day, number)
         if line_problems:
-            problems.extend(f"line {number}: {p}" for p in line_problems)
+            problems.extend(line_problems)
         elif day is not None and kind is not None:
             rows[day] = kind
-    return rows
+    return rows, year
+
+
+def _first_index(parsed: list[_Parsed], year: int) -> int:
+    return next(i for i, (_, day, _, _) in enumerate(parsed) if day is not None and day.year == year)
 
 
 def _parse_date(raw: str) -> tuple[date | None, str | None]:
+    """The date, or the code of what is wrong with it."""
     if not _ISO_DATE.fullmatch(raw):
-        return None, f"{raw!r} is not a valid date: write it as YYYY-MM-DD"
+        return None, "date_format"
     try:
         return date.fromisoformat(raw), None
     except ValueError:
-        return None, f"{raw!r} is not a valid date"
+        return None, "no_such_date"
 
 
 def _date_problems(
-    day: date, kind: str | None, year: int, seen_on: Mapping[date, int]
-) -> Iterator[str]:
+    day: date, kind: str | None, year: int, seen_on: Mapping[date, int], line: int
+) -> Iterator[ImportProblem]:
     if day.year != year:
-        low, high = sorted((year, day.year))
-        yield f"dates from two years ({low}, {high})"
+        yield ImportProblem("outside_year", {"day": day.isoformat(), "year": year}, line)
     if day in seen_on:
-        yield f"{day.isoformat()} is already listed on line {seen_on[day]}"
+        yield ImportProblem("duplicate", {"day": day.isoformat(), "first": seen_on[day]}, line)
     if kind == "workday" and day.weekday() < _SATURDAY:
-        yield (
-            f"{day.isoformat()} is a {_WEEKDAY_NAMES[day.weekday()]}, already a working day: "
-            "a make-up workday (班) is a Saturday or Sunday"
-        )
+        yield ImportProblem("weekday_workday", {
+            "day": day.isoformat(), "weekday": _WEEKDAY_NAMES[day.weekday()]}, line)
 
 
-def _file_problems(rows: Mapping[date, str]) -> Iterator[str]:
-    if not rows:
-        yield "no dates after the header"
-    elif "holiday" not in rows.values():
-        yield "no holiday rows: every State Council schedule has statutory holidays"
+def _file_problems(rows: Mapping[date, str], year: int | None, *, whole_year: bool
+                   ) -> Iterator[ImportProblem]:
+    if not rows or year is None:
+        yield ImportProblem("no_dates")
+        return
+    if "holiday" not in rows.values():
+        yield ImportProblem("no_holidays")
+        return
+    if not whole_year:
+        return
+    # Every schedule rests on 正月初一 and on 1 October, whatever else it arranges around them.
+    try:
+        spring = lunar_new_year(year)
+    except CalendarDataMissing:
+        spring = None
+    if spring is not None and rows.get(spring) != "holiday":
+        yield ImportProblem("no_spring_festival", {"day": spring.isoformat()})
+    national = date(year, 10, 1)
+    if rows.get(national) != "holiday":
+        yield ImportProblem("no_national_day", {"day": national.isoformat()})
 
 
 def schedule_to_csv(schedule: YearSchedule) -> str:

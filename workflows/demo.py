@@ -40,7 +40,6 @@ from engine.views import InstanceView, TaskView
 from workflows.cases import STATES, submit_dispute
 from workflows.configuration import OfficeSettings
 from workflows.deadlines import (
-    CalendarDataMissing,
     HolidayCalendar,
     add_calendar_days,
     add_working_days,
@@ -164,7 +163,6 @@ class DemoSummary:
 
 # How far ahead of "now" the deadlines of the running demo cases may reach (with moves past rest
 # days): the holiday calendar must cover that far.
-_HORIZON = timedelta(days=25)
 # The oldest case starts this many working days before today.
 _OLDEST = 80
 
@@ -216,12 +214,14 @@ def load_demo(
     settings: OfficeSettings,
     cases: int = 40,
     seed: int = 2026,
+    packaged_calendar: HolidayCalendar | None = None,
 ) -> DemoSummary:
     """Load the demo into an empty, migrated database; ``clock`` is the engine's clock.
 
     The clock's current time is "now": the cases are played from weeks before it up to it, and the
-    clock is left at it.  Raises :class:`DemoError` if the database is not empty or the holiday
-    calendar does not cover the demo's dates.
+    clock is left at it.  Any date will do: years without an official holiday schedule are
+    counted provisionally (plan with the engine's ``packaged_calendar`` when it has its own).
+    Raises :class:`DemoError` if the database is not empty.
     """
     if cases < len(_CORE):
         raise DemoError(f"the demo needs at least {len(_CORE)} cases to show every state")
@@ -234,11 +234,10 @@ def load_demo(
         raise DemoError("load_demo needs the engine to run on the clock it is given")
     with engine.db.reading() as session:
         blocker = demo_blocker(session)
-        calendar = load_calendar(session)
+        calendar = load_calendar(session, packaged=packaged_calendar)
     if blocker is not None:
         raise DemoError(blocker)
     sim = _Simulation(engine, clock, settings, calendar, random.Random(seed), now)
-    sim.check_calendar()
     setup_at = sim.local(sim.working_day(_OLDEST + 5), 9)
     sim.set_up(setup_at)
     runs = sim.plan(cases)
@@ -458,31 +457,13 @@ class _Simulation:
 
     # -- calendar -------------------------------------------------------------------------
 
-    def check_calendar(self) -> None:
-        """Refuse at once if the deadlines of the demo's running cases would reach a year the
-        holiday calendar does not cover (counting would fail there; nothing is guessed)."""
-        for year in sorted({self.today.year, (self.now + _HORIZON).astimezone(SHANGHAI).year}):
-            if year not in self.calendar.covered_years:
-                raise DemoError(
-                    f"the holiday calendar has no schedule for {year}, and the deadlines of the "
-                    f"demo's cases reach into it; an administrator imports the State Council's "
-                    f"{year} schedule first (Administration → Holidays), or run the demo with an "
-                    f"earlier --now"
-                )
-
     def working_day(self, k: int) -> date:
         """The k-th working day before today (k >= 1)."""
         day = self._working_days[-1] if self._working_days else self.today
         while len(self._working_days) < k:
             day -= timedelta(days=1)
-            try:
-                if is_working_day(day, self.calendar):
-                    self._working_days.append(day)
-            except CalendarDataMissing as exc:
-                raise DemoError(
-                    f"the holiday calendar has no schedule for {day.year}, which the demo's oldest "
-                    "cases need; run the demo with a later --now"
-                ) from exc
+            if is_working_day(day, self.calendar):
+                self._working_days.append(day)
         return self._working_days[k - 1]
 
     def next_working(self, day: date) -> date:

@@ -13,29 +13,54 @@ which the period has expired (00:00 Asia/Shanghai the day after the last day), w
 what a BPMN ``timeDate`` needs.
 
 Units: ``'CD'`` calendar days, ``'WD'`` working days (weekends and holidays skipped, make-up
-working days counted).  A year without holiday data raises ``CalendarDataMissing``; the engine
-then puts the instance in its error state naming the element, instead of guessing.
+working days counted).  A year without an official schedule is counted provisionally (statutory
+holidays only).  Every deadline a diagram computes is noted on the engine step in progress as a
+:class:`CountedPeriod` (start, days, unit, due and the provisional years it relied on), so the
+application can keep it, show it as provisional and recompute it when the year's schedule arrives.
+
+``now()`` and ``today()`` read the time of the engine step in progress: a step the engine retries
+after an error computes with the time it first ran.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from engine.clock import step_notes, step_time
 from workflows.deadlines import (
     SHANGHAI,
+    Deadline,
     HolidayCalendar,
     add_calendar_days,
     add_working_days,
     working_days_between,
 )
 
-__all__ = ["CALENDAR_DAYS", "WORKING_DAYS", "process_functions"]
+__all__ = ["CALENDAR_DAYS", "WORKING_DAYS", "CountedPeriod", "count_period", "process_functions"]
 
 CALENDAR_DAYS = "CD"
 WORKING_DAYS = "WD"
 _UNITS = (CALENDAR_DAYS, WORKING_DAYS)
+
+
+@dataclass(frozen=True)
+class CountedPeriod:
+    """A period a diagram counted: from ``start``, ``days`` in ``unit``, ending at ``deadline``."""
+
+    start: date
+    days: int
+    unit: str
+    deadline: Deadline
+
+
+def count_period(start: date, days: int, unit: str, *, calendar: HolidayCalendar) -> Deadline:
+    """The deadline of ``days`` in ``unit`` ('CD' or 'WD') from ``start``."""
+    if _unit(unit) == WORKING_DAYS:
+        return add_working_days(start, days, calendar=calendar)
+    return add_calendar_days(start, days, calendar=calendar)
 
 
 def process_functions(
@@ -50,17 +75,25 @@ def process_functions(
     """
     current = calendar if callable(calendar) else (lambda: calendar)
 
+    def counted(start: str, days: int, unit: str) -> str:
+        first = _day(start)
+        found = count_period(first, days, unit, calendar=current())
+        notes = step_notes()
+        if notes is not None:
+            notes.append(CountedPeriod(first, days, unit, found))
+        return found.isoformat()
+
     def deadline_cd(start: str, days: int) -> str:
         """The due instant of a period of ``days`` calendar days starting on ``start``."""
-        return add_calendar_days(_day(start), days, calendar=current()).isoformat()
+        return counted(start, days, CALENDAR_DAYS)
 
     def deadline_wd(start: str, days: int) -> str:
         """The due instant of a period of ``days`` working days starting on ``start``."""
-        return add_working_days(_day(start), days, calendar=current()).isoformat()
+        return counted(start, days, WORKING_DAYS)
 
     def deadline(start: str, days: int, unit: str) -> str:
         """The due instant of a period of ``days`` in ``unit`` ('CD' or 'WD') from ``start``."""
-        return deadline_wd(start, days) if _unit(unit) == WORKING_DAYS else deadline_cd(start, days)
+        return counted(start, days, _unit(unit))
 
     def days_between(start: str, end: str, unit: str = CALENDAR_DAYS) -> int:
         """Days in ``unit`` after ``start`` up to and including ``end`` (negative if earlier).
@@ -80,12 +113,12 @@ def process_functions(
         return (_instant(due).astimezone(SHANGHAI) - timedelta(microseconds=1)).date().isoformat()
 
     def now() -> str:
-        """The engine clock's current instant, in China Standard Time."""
-        return clock().astimezone(SHANGHAI).isoformat(timespec="seconds")
+        """The time of the step in progress (else the clock's), in China Standard Time."""
+        return step_time(clock).astimezone(SHANGHAI).isoformat(timespec="seconds")
 
     def today() -> str:
-        """The engine clock's current date in China Standard Time."""
-        return clock().astimezone(SHANGHAI).date().isoformat()
+        """The date of the step in progress (else the clock's) in China Standard Time."""
+        return step_time(clock).astimezone(SHANGHAI).date().isoformat()
 
     return {
         "deadline_cd": deadline_cd,

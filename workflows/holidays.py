@@ -2,7 +2,8 @@
 
 The State Council publishes each year's schedule late in the year before; an administrator uploads
 it as CSV (see :func:`workflows.deadlines.parse_schedule_csv`) and it replaces that year.  The
-upload is stored as given, so it can be shown and downloaded again.
+upload is stored as given, so it can be shown and downloaded again.  Any other year is counted
+provisionally (statutory holidays only) until its schedule arrives.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from workflows.deadlines import HolidayCalendar, YearSchedule, parse_schedule_cs
 from workflows.models import HolidaySchedule
 
 
-def load_calendar(session: Session) -> HolidayCalendar:
-    """The packaged calendar with every imported year laid over it."""
-    calendar = HolidayCalendar.default()
+def load_calendar(session: Session, *, packaged: HolidayCalendar | None = None) -> HolidayCalendar:
+    """The packaged calendar (``packaged``, default: chinesecalendar's) with every imported year
+    laid over it."""
+    calendar = packaged if packaged is not None else HolidayCalendar.default()
     for row in session.scalars(select(HolidaySchedule).order_by(HolidaySchedule.year)):
-        calendar = calendar.with_schedule(parse_schedule_csv(row.content))
+        calendar = calendar.with_schedule(parse_schedule_csv(row.content, whole_year=False))
     return calendar
 
 
@@ -48,6 +50,27 @@ def import_schedule(
 def imported_years(session: Session) -> list[HolidaySchedule]:
     """The imported schedules, newest year first."""
     return list(session.scalars(select(HolidaySchedule).order_by(HolidaySchedule.year.desc())))
+
+
+class CalendarSource:
+    """Where an application reads its calendar: packaged schedules, imports, a short cache."""
+
+    def __init__(self, read: Callable[[Callable[[Session], HolidayCalendar]], HolidayCalendar],
+                 *, packaged: HolidayCalendar | None = None, ttl: float = 30.0):
+        # ``read`` runs a function on a fresh read-only session and returns its result.
+        self.packaged = packaged if packaged is not None else HolidayCalendar.default()
+        self._cache = CalendarCache(lambda: read(self.load), ttl=ttl)
+
+    def load(self, session: Session) -> HolidayCalendar:
+        """The calendar in force as ``session`` sees it."""
+        return load_calendar(session, packaged=self.packaged)
+
+    def __call__(self) -> HolidayCalendar:
+        return self._cache()
+
+    def invalidate(self) -> None:
+        """Read the schedules again on next use (after an import)."""
+        self._cache.invalidate()
 
 
 class CalendarCache:

@@ -6,7 +6,7 @@ and nothing in the engine points back.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -298,3 +298,32 @@ class StatusLookup(Base):
     case_no: Mapped[str] = mapped_column(String(60))
     at: Mapped[datetime]
     found: Mapped[bool] = mapped_column(Boolean, default=False)
+class LegalDeadline(Base):
+    """A legal period a process counted: how (start, days, unit), its deadline, the data key that
+    holds it, and the years counted without an official schedule (then the deadline is
+    provisional and is recomputed when their schedules are imported).
+
+    ``running`` is true while the process still holds the deadline (its key keeps the value and
+    the instance has not ended).
+    """
+
+    __tablename__ = "legal_deadline"
+    __table_args__ = (
+        Index("ix_legal_deadline_instance", "instance_id", "running"),
+        Index("ix_legal_deadline_provisional", "provisional", "running"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int]
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mediation_case.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str | None] = mapped_column(String(100))
+    start: Mapped[date]
+    days: Mapped[int]
+    unit: Mapped[str] = mapped_column(String(2))
+    due_at: Mapped[datetime]
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    provisional_years: Mapped[list[int]] = mapped_column(JSON, default=list)
+    counted_at: Mapped[datetime]
+    running: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from workflows.district import DISTRICT
 from workflows.models import OrgUnit, Person, RoleAssignment
 from workflows.organisation import ROLE_LABELS, Membership
 
@@ -145,3 +146,28 @@ def _verify(hashed: str, password: str) -> bool:
         return _HASHER.verify(hashed, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def create_administrator(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    unit_code: str | None,
+    now: datetime,
+) -> tuple[Person, str]:
+    """Create an administrator in ``unit_code`` (default: the top of the organisation tree, made
+    as an empty district when there is no tree yet); return the person and the unit's code."""
+    if unit_code is None:
+        roots = session.scalars(
+            select(OrgUnit.code).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id)
+        ).all()
+        if not roots:
+            session.add(OrgUnit(code=DISTRICT, name="本区", kind="district", tier="district",
+                                active=True))
+            session.flush()
+        unit_code = roots[0] if roots else DISTRICT
+    person = create_person(session, username=username, display_name=display_name,
+                           password=password, roles=[("admin", unit_code)], now=now)
+    return person, unit_code

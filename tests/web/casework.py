@@ -23,6 +23,7 @@ from tests.web.world import PASSWORD, make_app
 from web.composition import BPMN_DIR, build_engine
 from workflows.cases import submit_dispute
 from workflows.configuration import OfficeSettings
+from workflows.deadlines import HolidayCalendar
 from workflows.district import COURT, DISTRICT, OFFICE, TreeSize, build_district
 from workflows.materials import MaterialRules, add_material
 from workflows.models import Case, Notice
@@ -181,11 +182,11 @@ class Driven:
         self.each("choose_mediator", "mediator", preferred_mediator="mediator")
         return self.do("accept_dispatch", "mediator", accepts=True)
 
-    def agreed(self) -> Driven:
+    def agreed(self, **terms: Any) -> Driven:
         """Agreement signed by both parties and the mediator: judicial confirmation is open."""
         self.in_mediation()
         self.do("mediate", "mediator", outcome="agreement")
-        self.do("draft_agreement", "mediator", **AGREEMENT)
+        self.do("draft_agreement", "mediator", **{**AGREEMENT, **terms})
         self.each("sign_by_parties", "mediator", signing="signature")
         return self.do("sign_by_mediator", "mediator", mediator_signed=True, committee_seal=True)
 
@@ -195,11 +196,13 @@ class Driven:
         return self.each("apply_jointly", "party", applies=True)
 
 
-def build(database: Database, people: Mapping[str, tuple[str, list[tuple[str, str]]]] = PEOPLE
+def build(database: Database, people: Mapping[str, tuple[str, list[tuple[str, str]]]] = PEOPLE,
+          *, start: datetime = T0, packaged_calendar: HolidayCalendar | None = None
           ) -> Casework:
-    """The district, the bundled processes and ``people`` on ``database``, at a fixed time."""
-    clock = FixedClock(T0)
-    engine = build_engine(database, clock=clock)
+    """The district, the bundled processes and ``people`` on ``database``, at a fixed time
+    (``start``), counting with ``packaged_calendar`` (default: the installed package's)."""
+    clock = FixedClock(start)
+    engine = build_engine(database, clock=clock, packaged_calendar=packaged_calendar)
     with engine.transaction() as session:
         build_district(session, TreeSize(1, 1, 1))
         engine.deploy(session, read_paths([BPMN_DIR]), actor="test")

@@ -214,7 +214,8 @@ def matrix(module_db: Database, tmp_path_factory: pytest.TempPathFactory) -> Ite
     engine = build_engine(module_db)
     world = populate(engine)
     with engine.transaction() as session:
-        import_schedule(session, "date,kind\n2030-01-01,holiday\n", actor="test", now=engine.now())
+        import_schedule(session, "date,kind\n2030-01-01,holiday\n2030-02-03,holiday\n"
+                        "2030-10-01,holiday\n", actor="test", now=engine.now())
     instance = tmp_path_factory.mktemp("instance")
     ids = matrix_case(module_db, reporter="grid_worker", files=instance / "files")
     yield Matrix(make_app(engine, instance), world, ids=ids)

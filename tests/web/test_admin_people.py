@@ -85,22 +85,39 @@ def test_a_holiday_schedule_is_imported_and_can_be_downloaded(admin: FlaskClient
     response = upload(admin, HOLIDAYS_2031)
     assert response.status_code == 302  # type: ignore[attr-defined]
     page = admin.get("/admin/holidays").get_data(as_text=True)
-    assert "已导入 2031 年安排：1 天节假日，1 天调休上班日。" in page
-    assert "2031" in page.split("有节假日数据的年份")[1]
+    assert "已导入 2031 年安排：3 天节假日，1 天调休上班日。" in page
+    assert "2031" in page.split("有正式节假日安排的年份")[1]
     with admin.get("/admin/holidays/2031.csv") as download:
         assert download.get_data(as_text=True) == HOLIDAYS_2031
     assert admin.get("/admin/holidays/2032.csv").status_code == 404
 
 
-def test_a_bad_schedule_is_refused_line_by_line(admin: FlaskClient) -> None:
+def test_a_bad_schedule_is_refused_line_by_line_on_the_page(admin: FlaskClient) -> None:
     response = upload(admin, "date,kind\n2031-13-01,holiday\n2031-01-05,rest\n")
-    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert response.status_code == 422  # type: ignore[attr-defined]
     page = response.get_data(as_text=True)  # type: ignore[attr-defined]
-    assert "节假日安排未导入" in page
-    assert "line 2: &#39;2031-13-01&#39; is not a valid date" in page
-    assert "line 3: kind must be holiday or workday" in page
+    assert "节假日安排未导入：" in page and 'id="import-problems"' in page
+    assert "第 2 行：“2031-13-01”不是有效日期。" in page
+    assert "第 3 行：类别必须是 holiday（休）或 workday（班），而不是“rest”。" in page
     assert "2031" not in admin.get("/admin/holidays").get_data(as_text=True).split(
-        "有节假日数据的年份")[1]
+        "有正式节假日安排的年份")[1]
+
+
+def test_a_schedule_that_is_not_a_whole_year_is_refused_in_english_too(
+    admin: FlaskClient,
+) -> None:
+    post_form(admin, "/language", {"lang": "en", "next": "/admin/holidays"})
+    response = upload(admin, "date,kind\n2031-01-01,holiday\n2030-12-31,holiday\n"
+                             "2031-01-02,holiday\n")
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    page = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "The holiday schedule was not imported:" in page
+    assert "Line 3: 2030-12-31 is outside 2031: a file holds one year&#39;s schedule." in page
+    response = upload(admin, "date,kind\n2031-01-01,holiday\n2031-01-02,holiday\n")
+    page = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert ("There is no Spring Festival block: 2031-01-23, the first day of the lunar year, "
+            "is not listed as a holiday.") in page
+    assert "There is no National Day block: 2031-10-01 is not listed as a holiday." in page
 
 
 def test_the_upload_form_asks_for_a_csv_file(admin: FlaskClient) -> None:

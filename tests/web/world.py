@@ -23,7 +23,9 @@ from workflows.people import create_person
 DATA = Path(__file__).with_name("data")
 PASSWORD = "correct-horse-9"
 GRID = "T01-V1-G1"
-HOLIDAYS_2031 = "date,kind\n2031-01-01,holiday\n2031-01-04,workday\n"
+# 2031: 正月初一 is 01-23; a schedule holds the Spring Festival and National Day blocks.
+HOLIDAYS_2031 = ("date,kind\n2031-01-01,holiday\n2031-01-04,workday\n2031-01-23,holiday\n"
+                 "2031-10-01,holiday\n")
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|name="csrf-token" content="([^"]+)"')
 

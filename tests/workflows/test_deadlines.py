@@ -7,6 +7,12 @@ Holiday data used (from chinesecalendar 1.11, checked against the State Council 
   2026 Spring Festival: off 02-15 (Sun) .. 02-23 (Mon); make-up workdays 02-14 (Sat), 02-28 (Sat)
   2026 Mid-Autumn:      off 09-25 (Fri) .. 09-27 (Sun)
   2026 National Day:    off 10-01 (Thu) .. 10-07 (Wed); make-up workdays 09-20 (Sun), 10-10 (Sat)
+
+Years after 2026 are counted here with calendars that stop at 2026 (``CAL``), whatever years the
+installed chinesecalendar carries, so they are provisional: statutory holidays only.
+  2027 statutory: 01-01 (Fri); Spring Festival 02-05 (Fri, eve) .. 02-08 (Mon); Qingming 04-05
+  (Mon); Labour 05-01, 05-02 (Sat, Sun); Dragon Boat 06-09 (Wed); Mid-Autumn 09-15 (Wed);
+  National Day 10-01 (Fri) .. 10-03 (Sun).
 """
 
 from __future__ import annotations
@@ -30,11 +36,14 @@ from workflows.deadlines import (
     days_left,
     is_working_day,
     parse_schedule_csv,
+    provisional_schedule,
     schedule_to_csv,
+    statutory_holidays,
     working_days_between,
 )
 
-CAL = HolidayCalendar.default()
+# The packaged data up to 2026 (chinesecalendar 1.11's); later releases may carry more years.
+CAL = HolidayCalendar.default().up_to(2026)
 
 
 def d(text: str) -> date:
@@ -44,7 +53,8 @@ def d(text: str) -> date:
 # --- the holiday data itself -------------------------------------------------------------------
 
 
-def test_default_calendar_covers_2004_to_2026() -> None:
+def test_default_calendar_covers_2004_to_2026_at_least() -> None:
+    assert HolidayCalendar.default().covered_years >= frozenset(range(2004, 2027))
     assert CAL.covered_years == frozenset(range(2004, 2027))
 
 
@@ -374,7 +384,8 @@ def test_deadline_given_the_same_instant_in_utc_is_stored_in_shanghai_time() -> 
 # --- missing years and administrator imports ---------------------------------------------------
 
 # Illustrative only, NOT the real 2027 schedule (unpublished when this was written).
-# 2027-01-01 is a Friday: 01-01..01-03 (Fri–Sun) off, 01-09 (Sat) a make-up workday.
+# 2027-01-01 is a Friday: 01-01..01-03 (Fri–Sun) off, 01-09 (Sat) a make-up workday; the Spring
+# Festival 02-05..02-11 off and National Day 10-01..10-07 off, with no other make-up days.
 IMPORT_2027 = """\
 date,kind
 # 国务院办公厅关于2027年部分节假日安排的通知 (test data)
@@ -383,17 +394,56 @@ date,kind
 2027-01-03,Holiday
 
 2027-01-09,班
-"""
+""" + "".join(f"2027-02-{day:02d},holiday\n" for day in range(5, 12)) + "".join(
+    f"2027-10-{day:02d},holiday\n" for day in range(1, 8)
+)
+
+STATUTORY_2027 = {
+    "2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05",
+    "2027-05-01", "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02",
+    "2027-10-03",
+}
 
 
-def test_a_year_without_data_is_an_explicit_error() -> None:
-    # 2026-12-25 + 10 = 2027-01-04: whether that day is a holiday is unknown.
-    with pytest.raises(CalendarDataMissing) as caught:
-        add_calendar_days(d("2026-12-25"), 10, calendar=CAL)
-    assert caught.value.year == 2027
-    assert str(caught.value) == (
-        "no holiday data for 2027: import the State Council's 2027 schedule"
-    )
+def test_statutory_holidays_of_a_year_follow_the_2024_revision() -> None:
+    assert statutory_holidays(2027) == {d(day) for day in STATUTORY_2027}
+    # 2028: eve 01-25 .. 01-28; Mid-Autumn falls on 10-03, a National Day: counted once.
+    assert {day for day in statutory_holidays(2028) if day.month in (1, 10)} == {
+        d("2028-01-01"), d("2028-01-25"), d("2028-01-26"), d("2028-01-27"), d("2028-01-28"),
+        d("2028-10-01"), d("2028-10-02"), d("2028-10-03"),
+    }
+
+
+@pytest.mark.parametrize("year", range(2025, 2041))
+def test_the_holiday_library_is_checked_against_the_2024_revision(year: int) -> None:
+    import holidays
+
+    computed = holidays.China(years=year, observed=False, language="en_US")
+    # The library also knows the 调休 of years it has data for ("Day off (substituted ...)");
+    # those are no statutory holidays and are left out.
+    statutory = {day for day, name in computed.items() if "substituted" not in name}
+    assert statutory == statutory_holidays(year)
+    assert len(statutory_holidays(year)) in (12, 13)  # 13 days, 12 when two festivals meet
+    assert provisional_schedule(year).workdays == frozenset()
+
+
+def test_a_year_without_a_schedule_is_counted_provisionally() -> None:
+    # 2026-12-25 + 10 = 2027-01-04 (Mon), not a statutory holiday.
+    deadline = add_calendar_days(d("2026-12-25"), 10, calendar=CAL)
+    assert (deadline.last_day, deadline.provisional_years) == (d("2027-01-04"), {2027})
+    assert deadline.provisional
+    # Counting inside official years is not provisional.
+    assert not add_calendar_days(d("2026-12-01"), 10, calendar=CAL).provisional
+    assert CAL.is_provisional(2027) and not CAL.is_provisional(2026)
+
+
+def test_a_period_across_a_provisional_spring_festival() -> None:
+    # 2027-01-29 (Fri) + 7 = 02-05 (eve), 06-08 statutory holidays → Tue 02-09.
+    assert add_calendar_days(d("2027-01-29"), 7, calendar=CAL).last_day == d("2027-02-09")
+    # From Wed 2027-02-03: Thu 04 (1); 05-08 holidays (no make-up days: 06/07 are a weekend
+    # anyway); Tue 09 (2), Wed 10 (3).
+    counted = add_working_days(d("2027-02-03"), 3, calendar=CAL)
+    assert (counted.last_day, counted.provisional_years) == (d("2027-02-10"), {2027})
 
 
 def test_errors_survive_pickling() -> None:
@@ -403,29 +453,37 @@ def test_errors_survive_pickling() -> None:
     assert refused.problems == ["line 3: bad"]
 
 
-def test_working_days_into_a_year_without_data_fail() -> None:
-    # From 2026-12-30 (Wed): 31 Thu (1), then 2027-01-01 has no data.
-    with pytest.raises(CalendarDataMissing, match="no holiday data for 2027"):
-        add_working_days(d("2026-12-30"), 3, calendar=CAL)
-    with pytest.raises(CalendarDataMissing, match="no holiday data for 2003"):
-        add_working_days(d("2003-12-30"), 1, calendar=CAL)
+def test_working_days_into_a_provisional_year() -> None:
+    # From 2026-12-30 (Wed): 31 Thu (1); 2027-01-01 Fri holiday, 02/03 weekend; 04 Mon (2),
+    # 05 Tue (3).
+    counted = add_working_days(d("2026-12-30"), 3, calendar=CAL)
+    assert (counted.last_day, counted.provisional_years) == (d("2027-01-05"), {2027})
+    # Before the packaged data the library's rules of that time apply: 2003-12-31 is a Wednesday.
+    counted = add_working_days(d("2003-12-30"), 1, calendar=CAL)
+    assert (counted.last_day, counted.provisional_years) == (d("2003-12-31"), {2003})
 
 
-def test_is_working_day_and_days_before_the_data_fail() -> None:
-    with pytest.raises(CalendarDataMissing, match="2027"):
-        is_working_day(d("2027-01-04"), CAL)
-    # 2003-12-01 + 5 = 12-06, a 2003 day.
-    with pytest.raises(CalendarDataMissing, match="no holiday data for 2003"):
-        add_calendar_days(d("2003-12-01"), 5, calendar=CAL)
+def test_is_working_day_in_a_provisional_year_and_beyond_what_can_be_computed() -> None:
+    assert is_working_day(d("2027-01-04"), CAL)
+    assert not is_working_day(d("2027-02-05"), CAL)
+    # 2003-12-01 + 5 = 12-06 (Sat) → Mon 12-08.
+    assert add_calendar_days(d("2003-12-01"), 5, calendar=CAL).last_day == d("2003-12-08")
+    # Past what the statutory rules can be computed for, counting says which year is missing.
+    with pytest.raises(CalendarDataMissing, match="no holiday data for 2101"):
+        add_calendar_days(d("2100-12-25"), 10, calendar=CAL)
 
 
-def test_imported_year_makes_counting_work() -> None:
+def test_imported_year_makes_counting_official() -> None:
     calendar = CAL.with_schedule(parse_schedule_csv(IMPORT_2027))
     assert calendar.covered_years == frozenset(range(2004, 2028))
     # 2026-12-22 + 10 = 2027-01-01 (holiday); 01-02, 01-03 holidays → 01-04 (Mon).
-    assert add_calendar_days(d("2026-12-22"), 10, calendar=calendar).last_day == d("2027-01-04")
+    counted = add_calendar_days(d("2026-12-22"), 10, calendar=calendar)
+    assert (counted.last_day, counted.provisional) == (d("2027-01-04"), False)
     # From 2027-01-06 (Wed): 07 Thu (1), 08 Fri (2), 09 Sat make-up (3).
     assert add_working_days(d("2027-01-06"), 3, calendar=calendar).last_day == d("2027-01-09")
+    # The Spring Festival period from 01-29 now ends after the official block: Sat 02-05 + ...
+    # 02-05..02-11 off → Fri 02-12.
+    assert add_calendar_days(d("2027-01-29"), 7, calendar=calendar).last_day == d("2027-02-12")
     # The original calendar is unchanged.
     assert 2027 not in CAL.covered_years
 
@@ -434,7 +492,9 @@ def test_with_year_builds_the_same_calendar_as_an_import() -> None:
     via_csv = CAL.with_schedule(parse_schedule_csv(IMPORT_2027))
     via_code = CAL.with_year(
         2027,
-        holidays={d("2027-01-01"), d("2027-01-02"), d("2027-01-03")},
+        holidays={d("2027-01-01"), d("2027-01-02"), d("2027-01-03")}
+        | {date(2027, 2, day) for day in range(5, 12)}
+        | {date(2027, 10, day) for day in range(1, 8)},
         workdays=[d("2027-01-09")],
     )
     assert via_csv == via_code
@@ -497,7 +557,7 @@ def test_import_reports_every_bad_line() -> None:
             "2027-02-30,holiday",  # 4 no such day
             "",  # 5 blank: ignored
             "# note",  # 6 comment: ignored
-            "2028-01-01,holiday",  # 7 another year
+            "2028-01-01,holiday",  # 7 outside the year of the other dates
             "2027-01-04,workday",  # 8 a Monday
             "2027-01-01,休",  # 9 listed on line 2 already
             "2027-01-09",  # 10 one field
@@ -509,7 +569,7 @@ def test_import_reports_every_bad_line() -> None:
     assert caught.value.problems == [
         "line 3: kind must be holiday or workday (休/班), not 'rest'",
         "line 4: '2027-02-30' is not a valid date",
-        "line 7: dates from two years (2027, 2028)",
+        "line 7: 2028-01-01 is outside 2027: a schedule file holds one year",
         "line 8: 2027-01-04 is a Monday, already a working day: "
         "a make-up workday (班) is a Saturday or Sunday",
         "line 9: 2027-01-01 is already listed on line 2",
@@ -547,8 +607,45 @@ def test_import_file_level_problems(content: str | bytes, problems: list[str]) -
 
 def test_import_accepts_excel_style_utf8_bytes() -> None:
     # Byte-order mark, CRLF line ends, upper-case header, padded trailing cells.
-    content = "\ufeffDate,Kind\r\n2027-01-01,holiday,,\r\n2027-01-09,班\r\n".encode()
+    content = (
+        "\ufeffDate,Kind\r\n2027-01-01,holiday,,\r\n2027-01-09,班\r\n2027-02-06,休\r\n"
+        "2027-10-01,休\r\n"
+    ).encode()
     schedule = parse_schedule_csv(content)
     assert schedule == YearSchedule(
-        2027, frozenset({d("2027-01-01")}), frozenset({d("2027-01-09")})
+        2027, frozenset({d("2027-01-01"), d("2027-02-06"), d("2027-10-01")}),
+        frozenset({d("2027-01-09")}),
     )
+
+
+@pytest.mark.parametrize(
+    ("rows", "problems"),
+    [
+        # Only New Year and National Day: 2027-02-06 is 正月初一.
+        (["2027-01-01,holiday", "2027-10-01,holiday"],
+         ["no Spring Festival block: 2027-02-06 (正月初一, the lunar new year) is not listed as a "
+          "holiday"]),
+        (["2027-02-06,holiday", "2027-02-07,holiday"],
+         ["no National Day block: 2027-10-01 is not listed as a holiday"]),
+        # 2028's Spring Festival falls in January: 01-26 is 正月初一.
+        (["2028-01-01,holiday", "2028-01-02,holiday"],
+         ["no Spring Festival block: 2028-01-26 (正月初一, the lunar new year) is not listed as a "
+          "holiday", "no National Day block: 2028-10-01 is not listed as a holiday"]),
+        # A December day of the year before, listed last (the year is the year most dates are in).
+        (["2027-02-06,holiday", "2027-10-01,holiday", "2026-12-31,holiday"],
+         ["line 4: 2026-12-31 is outside 2027: a schedule file holds one year"]),
+    ],
+)
+def test_an_import_must_be_a_plausible_whole_year(rows: list[str], problems: list[str]) -> None:
+    with pytest.raises(CalendarImportError) as caught:
+        parse_schedule_csv("date,kind\n" + "\n".join(rows))
+    assert caught.value.problems == problems
+    # Stored imports are read back without the whole-year check.
+    if not problems[0].startswith("line"):
+        assert parse_schedule_csv("date,kind\n" + "\n".join(rows), whole_year=False).year
+
+
+def test_the_only_statutory_rules_are_the_fallback_for_a_year_without_an_import() -> None:
+    assert CAL.schedule(2027) == provisional_schedule(2027)
+    assert CAL.schedule(2027).provisional
+    assert not CAL.schedule(2026).provisional

@@ -5,6 +5,7 @@ real processes on a controlled clock up to "now" (here a fixed Monday, so the te
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -20,6 +21,7 @@ from engine.models import AuditEvent, HumanTask, PendingTimer, ProcessInstance
 from web.composition import build_engine
 from workflows.cases import STATES, case_state
 from workflows.configuration import OfficeSettings
+from workflows.deadlines import HolidayCalendar
 from workflows.demo import (
     DEMO_USERS,
     EXPECTED_STATES,
@@ -31,6 +33,7 @@ from workflows.district import LABOUR_INSPECTION, PETITION_OFFICE
 from workflows.models import Case, OrgUnit, Party, Person, RoleAssignment
 from workflows.organisation import ROLES, TIERS
 from workflows.people import authenticate, memberships
+from workflows.periods import provisional_dependents
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)  # a Monday morning
@@ -211,3 +214,50 @@ def test_the_demo_command_prints_the_logins_once_and_refuses_a_second_load(tmp_p
     assert second.returncode == 1
     assert "already has demo data" in second.stderr
     assert "demo-admin-2026" not in second.stdout + second.stderr
+
+
+@pytest.mark.parametrize(
+    ("now", "provisional"),
+    [
+        # December, before the next year's schedule is published (the demo's running periods
+        # end before the new year; they would reach into 2027 a few days later).
+        (datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI), set()),
+        (datetime(2027, 6, 15, 10, 0, tzinfo=SHANGHAI), {2027}),
+        # A holiday, years past any packaged schedule.
+        (datetime(2030, 1, 1, 10, 0, tzinfo=SHANGHAI), {2029, 2030}),
+    ],
+)
+def test_the_demo_loads_on_any_date(db: Database, now: datetime, provisional: set[int]) -> None:
+    packaged = HolidayCalendar.default().up_to(2026)  # whatever the installed package carries
+    clock = FixedClock(now)
+    engine = build_engine(db, clock=clock, packaged_calendar=packaged)
+    summary = load_demo(engine, clock=clock, settings=OfficeSettings(), cases=minimum_cases(),
+                        packaged_calendar=packaged)
+    assert summary.notes == ()
+    assert set(summary.cases_by_state) == set(STATES) - {"error"}
+    with db.reading() as session:
+        assert session.scalars(
+            select(ProcessInstance.id).where(ProcessInstance.status == "error")).all() == []
+        # The running cases' deadlines that rest on unpublished years are known as provisional.
+        assert set(provisional_dependents(session)) <= provisional
+        assert bool(provisional_dependents(session)) == bool(provisional)
+        timers = session.scalars(select(PendingTimer.due_at).join(
+            ProcessInstance, ProcessInstance.id == PendingTimer.instance_id)
+            .where(ProcessInstance.status == "running")).all()
+        assert timers and all(aware(due) > now for due in timers)
+
+
+@pytest.mark.skipif(not shutil.which("faketime"), reason="faketime is not installed")
+def test_the_demo_command_loads_in_december_before_the_next_schedule(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    env.update(TIAOJIE_INSTANCE=str(tmp_path / "instance"),
+               DATABASE_URL=f"sqlite:///{tmp_path / 'demo.db'}",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])))
+    script = Path(sys.executable).with_name("tiaojie")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "web.cli"]
+    done = subprocess.run(["faketime", "2026-12-10 10:00", *command, "demo", "--cases",
+                           str(minimum_cases())], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "cases received since 2026-" in done.stdout
+    assert "Traceback" not in done.stderr

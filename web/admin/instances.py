@@ -57,6 +57,8 @@ def retry(instance_id: int) -> Response:
               "error")
     else:
         flash(_("Retried: the instance is %(status)s.", status=_status(view.status)), "success")
+    if request.form.get("next") == "list":
+        return redirect(url_for("instances.index"))
     return _back(instance_id)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from engine.clock import aware
 from engine.errors import NotFound
 from engine.models import Deployment, DeploymentFile, ProcessDefinition, ProcessInstance
-from workflows.models import HolidaySchedule, OrgUnit, Person, RoleAssignment
+from workflows.models import Case, HolidaySchedule, OrgUnit, Person, RoleAssignment
 
 # Statuses of instances that have not ended: they are the ones a version change concerns.
 OPEN_STATUSES = ("running", "error", "suspended")
@@ -81,6 +81,8 @@ class InstanceRow:
     error_element: str | None
     created_at: datetime
     updated_at: datetime
+    error_message: str | None = None
+    case_id: int | None = None
 
 
 def processes(session: Session, process_id: str | None = None) -> list[ProcessRow]:
@@ -179,8 +181,10 @@ def find_instances(session: Session, text: str = "") -> list[InstanceRow]:
         select(ProcessInstance.id, ProcessInstance.process_id, ProcessDefinition.version,
                ProcessInstance.business_key, ProcessInstance.status,
                ProcessInstance.error_element, ProcessInstance.created_at,
-               ProcessInstance.updated_at)
+               ProcessInstance.updated_at, ProcessInstance.error_message,
+               Case.id.label("case_id"))
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .outerjoin(Case, Case.instance_id == ProcessInstance.id)
         .order_by(ProcessInstance.updated_at.desc(), ProcessInstance.id.desc())
         .limit(SEARCH_LIMIT)
     )
@@ -194,7 +198,7 @@ def find_instances(session: Session, text: str = "") -> list[InstanceRow]:
         query = query.where(by_key if by_id is None else or_(by_id, by_key))
     return [
         InstanceRow(r.id, r.process_id, r.version, r.business_key, r.status, r.error_element,
-                    aware(r.created_at), aware(r.updated_at))
+                    aware(r.created_at), aware(r.updated_at), r.error_message, r.case_id)
         for r in session.execute(query)
     ]
 
