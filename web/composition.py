@@ -64,27 +64,28 @@ def build_engine(
     """
     if config is not None:
         return Engine(database, config)
-    from workflows.cases import sync_case
+    from workflows.cases import follow_up_case, sync_case
     from workflows.configuration import engine_config
 
     # The office's overrides live beside its data (instance/office.json), read once at start.
-    settings = settings or OfficeSettings.load(Settings.from_env().instance_path / "office.json")
+    office = settings or OfficeSettings.load(Settings.from_env().instance_path / "office.json")
     from workflows.holidays import CalendarCache, load_calendar
 
     def read_calendar() -> HolidayCalendar:
         with database.reading() as session:
             return load_calendar(session)
 
-    return Engine(
+    def after_step(session: Any, view: Any) -> None:
+        sync_case(session, view, now=clock(), formats=office.case_number_formats)
+        follow_up_case(session, engine, view, settings=office, now=clock())
+
+    engine = Engine(
         database,
         engine_config(
-            clock=clock,
-            calendar=CalendarCache(read_calendar, ttl=30.0),
-            after_step=lambda session, view: sync_case(
-                session, view, now=clock(), formats=settings.case_number_formats
-            ),
+            clock=clock, calendar=CalendarCache(read_calendar, ttl=30.0), after_step=after_step,
         ),
     )
+    return engine
 
 
 def trial_run(

@@ -6,7 +6,9 @@ office overrides any of them with a JSON file (``office.json`` in the instance f
 
     {"tier_periods": {"courtyard": {"days": 3, "unit": "CD"}},
      "room_periods": {"medical": {"days": 30, "unit": "WD"}, "labour": {"days": 15, "unit": "CD"}},
-     "case_number_formats": {"people_mediation": "({year})渝荣调字第{seq:05d}号"}}
+     "case_number_formats": {"people_mediation": "({year})渝荣调字第{seq:05d}号"},
+     "task_periods": {"signing": {"days": 3, "unit": "WD"}},
+     "extensions_per_tier": 3}
 """
 
 from __future__ import annotations
@@ -35,6 +37,18 @@ DEFAULT_TIER_PERIODS: Mapping[str, Mapping[str, Any]] = {
     "district": {"days": 30, "unit": "CD"},
 }
 DEFAULT_ROOM_PERIODS: Mapping[str, Mapping[str, Any]] = {"medical": {"days": 30, "unit": "WD"}}
+# How long a person may leave a task that others wait on before the process moves on without
+# them: the mediator drafting the agreement (then it goes back to the unit's queue), the parties
+# signing it (then the unsigned agreement does not take effect), the parties choosing what to do
+# after the court rejected their agreement (then the choice is recorded as not made).
+DEFAULT_TASK_PERIODS: Mapping[str, Mapping[str, Any]] = {
+    "drafting": {"days": 3, "unit": "WD"},
+    "signing": {"days": 5, "unit": "WD"},
+    "after_rejection": {"days": 15, "unit": "CD"},
+}
+# Requests to extend the mediation period one tier's mediator may make (agreed or not); a further
+# request is refused with a message saying so.  An agreed extension never forces escalation.
+DEFAULT_EXTENSIONS_PER_TIER = 2
 
 
 class SettingsError(ValueError):
@@ -52,6 +66,10 @@ class OfficeSettings:
         default_factory=lambda: dict(DEFAULT_ROOM_PERIODS)
     )
     case_number_formats: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_FORMATS))
+    task_periods: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=lambda: dict(DEFAULT_TASK_PERIODS)
+    )
+    extensions_per_tier: int = DEFAULT_EXTENSIONS_PER_TIER
     office: str = OFFICE
     court: str = COURT
 
@@ -74,6 +92,8 @@ class OfficeSettings:
             tier_periods={**base.tier_periods, **loaded.get("tier_periods", {})},
             room_periods={**base.room_periods, **loaded.get("room_periods", {})},
             case_number_formats={**base.case_number_formats, **loaded.get("case_number_formats", {})},
+            task_periods={**base.task_periods, **loaded.get("task_periods", {})},
+            extensions_per_tier=loaded.get("extensions_per_tier", base.extensions_per_tier),
             office=loaded.get("office", base.office),
             court=loaded.get("court", base.court),
         )
@@ -105,6 +125,11 @@ class _SettingsSchema(Schema):
     )
     room_periods = fields.Dict(keys=fields.String(), values=fields.Nested(_PeriodSchema))
     case_number_formats = fields.Dict(keys=fields.String(), values=fields.String())
+    task_periods = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(DEFAULT_TASK_PERIODS))),
+        values=fields.Nested(_PeriodSchema),
+    )
+    extensions_per_tier = fields.Integer(strict=True, validate=validate.Range(min=0, max=20))
     office = fields.String()
     court = fields.String()
 
