@@ -216,7 +216,7 @@ def _task_page(
         case=case,
         party=party,
         schema=schema,
-        fields=forms.fields_of(schema, filled, errors) if schema else [],
+        fields=forms.fields_of(schema, filled, errors, data=data) if schema else [],
         form_errors=forms.form_errors(errors or {}, schema or {}),
         errors=errors or {},
         may_work=access.may_work(current_user, task),
