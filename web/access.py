@@ -123,6 +123,12 @@ def court_code(session: Session, case: Case) -> str | None:
     return session.scalar(select(OrgUnit.code).where(OrgUnit.id == case.court_id))
 
 
+def may_record_withdrawal(person: Worker) -> bool:
+    """The intake clerk records a party's withdrawal (撤回) at the office; a party records their
+    own."""
+    return any(m.role in ("intake_clerk", "party") for m in person.memberships)
+
+
 def may_see_case(session: Session, person: Worker, case: Case) -> bool:
     """Office staff see every case; mediators their unit's; court users the cases their court
     has had tasks for; grid workers the cases they reported; anyone a case they have a task of."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -25,12 +25,13 @@ from engine.models import DeploymentFile, HumanTask, ProcessDefinition, ProcessI
 from engine.views import AuditView, InstanceView
 from web import access
 from web.auth import require_roles
-from web.case_labels import DEADLINE_NAMES
+from web.case_labels import DEADLINE_NAMES, MESSAGE_NAMES, OPEN_PERIODS
 from web.labels import TIER_NAMES, name_of
 from web.process_texts import text
 from web.timing import days_left, last_day, parse_due
 from web.transaction import db_session, get_engine
-from workflows.models import Case, OrgUnit
+from workflows.cases import WithdrawalRefused, may_withdraw, record_withdrawal
+from workflows.models import Case, OrgUnit, Party
 from workflows.organisation import COURT_ROLES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -54,8 +55,65 @@ def index() -> str:
 def show(case_id: int) -> str:
     """Everything about one case."""
     session = db_session()
-    engine = get_engine()
+    return _case_page(session, _visible_case(session, case_id))
+
+
+@bp.post("/<int:case_id>/withdraw")
+def withdraw(case_id: int) -> Response | tuple[str, int]:
+    """Record that a party withdrew (撤回): the mediation ends and the other routes are told."""
+    session = db_session()
     case = _visible_case(session, case_id)
+    if not access.may_record_withdrawal(current_user):
+        abort(403)
+    allowed = withdrawing_parties(case)
+    values = {"party": request.form.get("party", ""), "reason": request.form.get("reason", "")}
+    errors: dict[str, list[str]] = {}
+    party = next((p for p in allowed if str(p.id) == values["party"]), None)
+    if party is None:
+        errors["party"] = [_("Choose the party who withdraws.")]
+    if not values["reason"].strip():
+        errors["reason"] = [_("Say why the party withdraws.")]
+    elif len(values["reason"]) > 2000:
+        errors["reason"] = [_("Enter at most %(count)s characters.", count=2000)]
+    if party is not None and not errors:
+        try:
+            record_withdrawal(session, get_engine(), case, party_id=party.id,
+                              reason=values["reason"], actor=current_user.username)
+        except WithdrawalRefused as refused:
+            errors[_WITHDRAWAL_FIELDS.get(refused.code, "_form")] = [
+                str(_WITHDRAWAL_MESSAGES.get(refused.code, refused))]
+    if errors:
+        return _case_page(session, case, withdrawal=(values, errors)), 422
+    flash(_("The withdrawal of %(party)s is recorded; the mediation ends and the parties are told "
+            "the other routes.", party=party.name if party else ""), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+_WITHDRAWAL_FIELDS = {"not_a_party": "party", "no_reason": "reason", "too_late": "_form"}
+_WITHDRAWAL_MESSAGES: Mapping[str, Any] = {
+    "not_a_party": _l("Choose the party who withdraws."),
+    "no_reason": _l("Say why the party withdraws."),
+    "too_late": _l("The case can no longer be withdrawn: its mediation has ended or its "
+                   "agreement is in force."),
+}
+
+
+def withdrawing_parties(case: Case) -> list[Party]:
+    """The parties the current person may record a withdrawal for: any, for the intake clerk;
+    a party their own name."""
+    parties = [p for p in case.parties if p.role != "agent"]
+    if "intake_clerk" in current_user.roles:
+        return parties
+    return [p for p in parties if p.name == current_user.display_name]
+
+
+def _case_page(
+    session: Session,
+    case: Case,
+    *,
+    withdrawal: tuple[Mapping[str, str], Mapping[str, list[str]]] | None = None,
+) -> str:
+    engine = get_engine()
     view = engine.instance(session, case.instance_id) if case.instance_id else None
     data: Mapping[str, Any] = {**case.details, **(view.data if view else {})}
     trail = engine.audit_trail(session, case.instance_id) if case.instance_id else []
@@ -64,6 +122,7 @@ def show(case_id: int) -> str:
     labels = field_labels(definition.forms if definition else {})
     now = engine.now()
     tasks = _open_tasks(session, view)
+    may_withdraw_now = may_withdraw(view) and access.may_record_withdrawal(current_user)
     return render_template(
         "cases/show.html",
         case=case,
@@ -77,11 +136,29 @@ def show(case_id: int) -> str:
         tasks=tasks,
         timeline=timeline(trail, labels),
         documents=documents(data, labels),
+        remedies=remedies(data, now) if data.get("non_performance") else [],
+        linked=_linked_cases(session, case),
+        withdrawable=withdrawing_parties(case) if may_withdraw_now else [],
+        withdrawal_values=withdrawal[0] if withdrawal else {},
+        withdrawal_errors=withdrawal[1] if withdrawal else {},
         diagrams=diagram_files(session, definition) if definition else [],
         completed=list(completed),
         active=list(active),
         task_name=text,
     )
+
+
+def _linked_cases(session: Session, case: Case) -> list[tuple[str, str, int | None]]:
+    """(label, case number, case id) of the cases this one is linked to."""
+    links = [("remediation_of", _("Mediated again after the court rejected the agreement of")),
+             ("remediated_as", _("Mediated again, after the court's rejection, as"))]
+    found = []
+    for key, label in links:
+        number = case.details.get(key)
+        if isinstance(number, str):
+            found.append((label, number,
+                          session.scalar(select(Case.id).where(Case.case_no == number))))
+    return found
 
 
 @bp.get("/<int:case_id>/diagram/<path:key>")
@@ -173,7 +250,43 @@ def deadlines(
             recorded.append((due, key))
     for due, key in sorted(recorded):
         label = name_of(DEADLINE_NAMES, key)
-        found.append(Deadline(label, due, days_left(due, now), False, due in waiting))
+        running = due in waiting or (key in OPEN_PERIODS and due > now)
+        found.append(Deadline(label, due, days_left(due, now), False, running))
+    return found
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """A route the parties have when the agreement was not performed, and until when."""
+
+    key: str
+    label: str
+    basis: str
+    due: datetime | None = None
+    chosen: bool = False
+
+
+def remedies(data: Mapping[str, Any], now: datetime) -> list[Remedy]:
+    """The routes after non-performance (人民调解法 art 31-32; 民事诉讼法 art 225, 250): judicial
+    confirmation while it is still open, a payment order, a suit on an agreement the court has not
+    confirmed, enforcement of a confirmed one within two years."""
+    chosen = data.get("remedy")
+    confirmed = data.get("jc_outcome") == "confirmed"
+    found = []
+    jc_due = parse_due(data.get("jc_apply_due"))
+    if not data.get("jc_outcome") and not data.get("personal_status") and jc_due and jc_due > now:
+        found.append(Remedy("judicial_confirmation", _("Apply jointly for judicial confirmation"),
+                            _("People's Mediation Law art 33"), jc_due))
+    found.append(Remedy("payment_order", _("Apply to the court for a payment order"),
+                        _("Civil Procedure Law art 225"), chosen=chosen == "payment_order"))
+    if confirmed:
+        found.append(Remedy("enforcement", _("Apply to the court for enforcement"),
+                            _("Civil Procedure Law art 250"),
+                            parse_due(data.get("enforcement_due")),
+                            chosen=chosen == "enforcement"))
+    else:
+        found.append(Remedy("suit", _("Sue on the agreement"), _("People's Mediation Law art 32"),
+                            chosen=chosen == "suit"))
     return found
 
 
@@ -256,7 +369,8 @@ def _words(e: AuditView, labels: Labels) -> list[Entry]:
     if action == "task_cancelled":
         return [entry(_("“%(task)s” was cancelled", task=element))]
     if action == "message_received":
-        return [entry(_("A message arrived: %(element)s", element=element or detail))]
+        message = name_of(MESSAGE_NAMES, detail) if detail in MESSAGE_NAMES else detail
+        return [entry(_("A message arrived: %(element)s", element=element or message))]
     if action == "error":
         return [entry(_("The process stopped with an error at %(element)s", element=element),
                       detail, kind="error")]
@@ -339,6 +453,9 @@ _OWN_LABELS: Mapping[str, Any] = {
     "enforceable": _l("Enforceable"),
     "closed_at": _l("Closed"),
     "other_party_answer": _l("The other party's answer"),
+    "ruled_on": _l("Ruled on"),
+    "agreement_date": _l("Date of the agreement"),
+    "signing_lapsed": _l("Not signed by every party in time"),
 }
 _RESULT_NAMES: Mapping[str, Any] = {
     "agreement": _l("Agreement reached"),
@@ -353,6 +470,10 @@ _RESULT_NAMES: Mapping[str, Any] = {
     "not_accepted": _l("The court did not accept the application"),
     "not_available": _l("Not available for this kind of matter"),
     "general": _l("General mediation"),
+    "not_mediated": _l("Not mediated: the other side never answered"),
+    "undecided": _l("No choice made in time"),
+    "re_mediate": _l("Mediate again"),
+    "sue": _l("Sue"),
 }
 _SECTIONS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("registration", _l("Registration"), (
@@ -360,21 +481,22 @@ _SECTIONS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
         "ownership_confirmation", "other_party_answer", "contact_note", "start_tier", "room")),
     ("minutes", _l("Mediation minutes"), (
         "mediator", "outcome", "outcome_reason", "failure_ground", "appraisal_matter",
-        "appraisal_conclusion", "mediation_result", "failure_reason")),
+        "appraisal_conclusion", "mediation_result", "failure_reason", "signing_lapsed")),
     ("agreement", _l("Mediation agreement"), (
-        "agreement_form", "facts", "issues", "responsibilities", "terms", "amount_agreed",
+        "agreement_date", "agreement_form", "facts", "issues", "responsibilities", "terms",
+        "amount_agreed",
         "performance_manner", "performance_place", "performance_deadline", "performed_on_spot",
         "mediator_signed", "committee_seal", "agreement_effective_at")),
     ("ruling", _l("Judicial confirmation and ruling"), (
         "jc_applied_at", "jc_accepted", "not_accepted_reason", "acceptance_note", "ruling",
         "rejection_ground", "ruling_note", "extension_reason", "extension_approved", "jc_extended",
-        "served_on", "service_method", "jc_outcome", "enforceable", "next_step")),
+        "ruled_on", "served_on", "service_method", "jc_outcome", "enforceable", "next_step")),
     ("litigation", _l("Other routes and litigation"), (
-        "routes_explained", "route", "routes_note", "suit_registered", "court_case_no",
-        "not_registered_reason")),
+        "routes_explained", "route", "arbitration_commission", "routes_note", "suit_registered",
+        "court_case_no", "not_registered_reason")),
     ("closing", _l("Follow-up and closing"), (
-        "performed", "satisfaction", "follow_up_note", "closing_summary", "archived_documents",
-        "closed_at")),
+        "performed", "satisfaction", "follow_up_note", "remedy", "remedy_note", "closing_summary",
+        "archived_documents", "closed_at")),
 )
 
 

@@ -54,7 +54,7 @@ STATES = {
     "terminated": "终止调解",
     "withdrawn": "已撤回",
     "not_mediated": "未能调解",
-    "not_performed": "未履行",
+    "not_performed": "协议未履行",
     "error": "流程异常",
 }
 # How a case ended, for the office's reports (DOMAIN.md §2, §6).
@@ -64,10 +64,10 @@ OUTCOMES = {
     "failed": "调解不成",
     "refused": "当事人拒绝调解",
     "withdrawn": "当事人撤回",
-    "not_mediated": "对方未答复，终止调解",
+    "not_mediated": "对方未答复，未能调解（终止）",
     "guided_to_litigation": "引导诉讼",
-    "guided_to_arbitration": "引导劳动仲裁",
-    "re_mediated": "驳回后重新调解",
+    "guided_to_arbitration": "引导申请劳动仲裁",
+    "re_mediated": "司法确认驳回后重新调解",
 }
 # A case a court delegated before filing (委派) or entrusted after filing (委托).
 COURT_REFERRALS = {"delegated": "委派调解", "entrusted": "委托调解"}
@@ -235,7 +235,12 @@ def refer_from_court(
 
 
 class WithdrawalRefused(ValueError):
-    """A withdrawal cannot be recorded; the message says why."""
+    """A withdrawal cannot be recorded: ``code`` says why (``not_a_party``, ``no_reason``,
+    ``too_late``), the message in words."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
 
 
 def may_withdraw(view: InstanceView | None) -> bool:
@@ -256,14 +261,16 @@ def record_withdrawal(
     """Record that a party withdrew (撤回): the mediation ends and the other routes are told."""
     party = next((p for p in case.parties if p.id == party_id and p.role != "agent"), None)
     if party is None:
-        raise WithdrawalRefused("this person is not a party to the case")
+        raise WithdrawalRefused("not_a_party", "this person is not a party to the case")
     reason = reason.strip()
     if not reason or len(reason) > 2000:
-        raise WithdrawalRefused("give the reason for the withdrawal (up to 2000 characters)")
+        raise WithdrawalRefused(
+            "no_reason", "give the reason for the withdrawal (up to 2000 characters)")
     view = engine.instance(session, case.instance_id) if case.instance_id else None
     if not may_withdraw(view):
         raise WithdrawalRefused(
-            "the case can no longer be withdrawn: its mediation has ended or its agreement is in force"
+            "too_late",
+            "the case can no longer be withdrawn: its mediation has ended or its agreement is in force",
         )
     engine.deliver_message(
         session, WITHDRAWAL_MESSAGE,

@@ -121,6 +121,13 @@ ROUTES = [
     Route("cases.show", "GET", "/cases/{case_id}", CASE_VIEWERS),
     Route("cases.diagram", "GET", "/cases/{case_id}/diagram/dispute_intake.bpmn", CASE_VIEWERS),
     Route("court.index", "GET", "/court", frozenset(COURT_ROLES)),
+    # The court sends a case to mediation (filing division, judge); an empty form is refused.
+    Route("court.intake", "GET", "/court/intake", frozenset({"filing_clerk", "judge"})),
+    Route("court.intake", "POST", "/court/intake", frozenset({"filing_clerk", "judge"}), ok=422),
+    # A withdrawal is recorded by the intake clerk (the parties do not see this case); an empty
+    # form is refused.
+    Route("cases.withdraw", "POST", "/cases/{case_id}/withdraw", frozenset({"intake_clerk"}),
+          ok=422),
 ]
 
 

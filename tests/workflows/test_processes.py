@@ -806,9 +806,14 @@ def test_party_withdraws_at_any_time_and_the_tier_work_is_cancelled(
     assert case.status == "completed"
 
 
-def test_a_withdrawal_is_taken_before_the_other_side_answers_and_while_signing(
+def test_a_withdrawal_is_taken_before_registration_before_an_answer_and_while_signing(
     engine: Engine, clock: FixedClock
 ):
+    reported = new_dispute(engine, clock)
+    withdraw(engine, reported)
+    assert reported.ready() == ["inform_routes"]
+    assert ("task_cancelled", "register_dispute") in reported.trail()
+
     asking = register(new_dispute(engine, clock, applied_jointly=False))
     assert [m.message_name for m in asking.view.awaiting] == ["party_withdrew"]
     withdraw(engine, asking)
