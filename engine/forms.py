@@ -164,7 +164,9 @@ def _task_data_rules(node: Any) -> Iterator[Any]:
 
 
 def _date_bound(bound: str, earliest: bool) -> Any:
-    def check(validator: Any, limit: Any, instance: Any, schema: Mapping[str, Any]) -> Iterator[Any]:
+    def check(
+        validator: Any, limit: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[Any]:
         if not isinstance(instance, str):
             return
         value, boundary = _as_date(instance), _as_date(limit)
@@ -191,7 +193,9 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
-def _multiple_of(validator: Any, step: Any, instance: Any, schema: Mapping[str, Any]) -> Iterator[Any]:
+def _multiple_of(
+    validator: Any, step: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[Any]:
     if not validator.is_type(instance, "number"):
         return
     try:

@@ -463,14 +463,37 @@ TEXTS = (
     N_('记录上交原因'),
     N_('记录本级结果'),
     N_('本级结束'),
-    N_('A labour dispute not settled in mediation goes to the labour dispute arbitration commission before any court (劳动争议调解仲裁法 art 5, 14; the time limit to apply is one year, art 27). Tell the parties and record what they do.'),
+    N_(
+        'A labour dispute not settled in mediation goes to the labour dispute '
+        'arbitration commission before any court (劳动争议调解仲裁法 art 5, 14; the time limit to '
+        'apply is one year, art 27). Tell the parties and record what they do.'
+    ),
     N_('Date of service (ISO date), not before the date of the ruling.'),
-    N_('Last day of performance (ISO date), not before the date of the agreement; the follow-up visit falls due then.'),
-    N_('The agreement was not fully performed. Tell the parties what they can do (人民调解法 art 31-32; 民事诉讼法 art 225, 250) and record the route the entitled party takes.'),
+    N_(
+        'Last day of performance (ISO date), not before the date of the agreement; the '
+        'follow-up visit falls due then.'
+    ),
+    N_(
+        'The agreement was not fully performed. Tell the parties what they can do (人民调解法 '
+        'art 31-32; 民事诉讼法 art 225, 250) and record the route the entitled party takes.'
+    ),
     N_('The arbitration commission the party is referred to.'),
-    N_("The mediator records the result of the mediation before the period ends: agreement, failure with its ground, a party's refusal or withdrawal, escalation to the next tier (never blocked), a request to extend the period (needs every party's consent; the office allows a limited number of requests per tier) or a suspension for appraisal (the clock stops)."),
-    N_('The parties were told that they may apply for arbitration, and of its one-year time limit.'),
-    N_('The parties were told: a payment order for a money debt, a suit on the agreement, or, for an agreement the court confirmed, enforcement within two years of the performance deadline.'),
+    N_(
+        'The mediator records the result of the mediation before the period ends: '
+        "agreement, failure with its ground, a party's refusal or withdrawal, escalation "
+        'to the next tier (never blocked), a request to extend the period (needs every '
+        "party's consent; the office allows a limited number of requests per tier) or a "
+        'suspension for appraisal (the clock stops).'
+    ),
+    N_(
+        'The parties were told that they may apply for arbitration, and of its one-year '
+        'time limit.'
+    ),
+    N_(
+        'The parties were told: a payment order for a money debt, a suit on the '
+        'agreement, or, for an agreement the court confirmed, enforcement within two '
+        'years of the performance deadline.'
+    ),
     N_('What remains to be performed, and what was agreed with the parties.'),
     N_('What the entitled party does next.'),
     N_('亲子关系纠纷（身份关系）'),

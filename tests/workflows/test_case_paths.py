@@ -217,9 +217,11 @@ def test_re_mediation_after_a_rejection_opens_a_new_case_linked_to_the_old(engin
     with engine.db.reading() as session:
         new = session.scalar(select(Case).where(Case.case_no == new_no))
         assert new is not None
-        assert (new.state, new.channel, new.kind) == ("reported", "re_mediation", "people_mediation")
+        assert (new.state, new.channel, new.kind) == (
+            "reported", "re_mediation", "people_mediation")
         assert new.details["remediation_of"] == old.case_no
-        assert [(p.role, p.name) for p in new.parties] == [("applicant", "张三"), ("respondent", "李四")]
+        assert [(p.role, p.name) for p in new.parties] == [
+            ("applicant", "张三"), ("respondent", "李四")]
         assert new.instance_id is not None and new.instance_id != old.instance_id
     # Only once, however many steps the old case takes afterwards.
     clock.set(datetime(2026, 3, 20, 16, 1, tzinfo=timezone.utc))

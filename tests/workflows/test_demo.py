@@ -54,7 +54,8 @@ def test_the_demo_plays_every_scenario_into_its_state_with_records_in_step(db: D
     with db.reading() as session:
         cases = list(session.scalars(select(Case).order_by(Case.id)))
         assert Counter(c.state for c in cases) == Counter(summary.cases_by_state)
-        reopened = {c.details["remediation_of"]: c for c in cases if c.details.get("remediation_of")}
+        reopened = {c.details["remediation_of"]: c
+                    for c in cases if c.details.get("remediation_of")}
         for case in cases:
             # Each record is in step with its process, and the scenario landed where it meant to.
             view = engine.instance(session, case.instance_id)
@@ -80,7 +81,8 @@ def test_the_demo_plays_every_scenario_into_its_state_with_records_in_step(db: D
         assert next(c for c in cases if c.case_no == old_no).details["remediated_as"] == \
             new_case.case_no
         # The wage claim goes to labour arbitration, never straight to court.
-        wage = next(c for c in cases if summary.scenarios.get(c.case_no) == "wage_claim_to_arbitration")
+        wage = next(c for c in cases
+                    if summary.scenarios.get(c.case_no) == "wage_claim_to_arbitration")
         assert engine.instance(session, wage.instance_id).ready_tasks[0].element_id == \
             "guide_to_arbitration"
         assert not any(c.dispute_type == "labour" and c.outcome == "guided_to_litigation"

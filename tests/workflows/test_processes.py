@@ -1200,7 +1200,8 @@ def test_a_withdrawal_during_court_delegated_mediation_goes_to_the_court(
     case = register(new_dispute(engine, clock, intake_channel="court", origin_tier="district"))
     case.do("accept_delegation", acknowledged=True)
     withdraw(engine, case)
-    assert (case.data["prelit_outcome"], case.data["mediation_result"]) == ("withdrawn", "withdrawn")
+    assert (case.data["prelit_outcome"], case.data["mediation_result"]) == (
+        "withdrawn", "withdrawn")
     assert case.ready() == ["register_suit"]
 
 
