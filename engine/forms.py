@@ -25,7 +25,6 @@ application translates; an ``errorMessage`` is passed on as written.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -53,7 +52,11 @@ def validate_form_data(
     ``context`` is the task's data: what ``$data`` references and ``taskData`` rules read.
     """
     resolved = resolve_references(schema, data, context or {})
-    validator = _FormValidator(resolved, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    if resolved is schema:  # nothing to work out: the same validator serves every submission
+        validator = _remember("form", schema, lambda: _FormValidator(
+            schema, format_checker=Draft202012Validator.FORMAT_CHECKER))
+    else:
+        validator = _FormValidator(resolved, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         if error.validator == "additionalProperties":
@@ -72,12 +75,15 @@ def validate_form_data(
 
 def resolve_references(
     schema: Mapping[str, Any], data: Mapping[str, Any], context: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> Mapping[str, Any]:
     """``schema`` with its ``$data`` references and ``taskData`` rules worked out for this task.
 
-    A renderer may use it too, to show the limits that apply (a date field's earliest day).
+    A renderer may use it too, to show the limits that apply (a date field's earliest day).  A
+    schema without additions is returned as it is (not to be changed).
     """
-    return _resolve(copy.deepcopy(dict(schema)), data, context)
+    if not _has_additions(schema):
+        return schema
+    return dict(_resolve(schema, data, context))
 
 
 def schema_problem(schema: Any) -> str | None:
@@ -139,7 +145,37 @@ def _lookup(name: str, data: Mapping[str, Any], context: Mapping[str, Any]) -> A
 
 
 def _task_data_accepts(rule: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
-    return _FormValidator(rule).is_valid(dict(context))
+    return bool(_remember("validator", rule, lambda: _FormValidator(rule)).is_valid(dict(context)))
+
+
+# Deployed forms are long-lived objects: what is learnt about one is kept by its identity (with a
+# reference to it, so that the identity cannot be reused while the entry lives).
+_KNOWN: dict[tuple[str, int], tuple[Any, Any]] = {}
+_KNOWN_LIMIT = 512
+
+
+def _remember(kind: str, schema: Any, make: Any) -> Any:
+    key = (kind, id(schema))
+    found = _KNOWN.get(key)
+    if found is None or found[0] is not schema:
+        if len(_KNOWN) >= _KNOWN_LIMIT:
+            _KNOWN.clear()
+        found = (schema, make())
+        _KNOWN[key] = found
+    return found[1]
+
+
+def _has_additions(schema: Mapping[str, Any]) -> bool:
+    return bool(_remember("additions", schema, lambda: _mentions_additions(schema)))
+
+
+def _mentions_additions(node: Any) -> bool:
+    if isinstance(node, list):
+        return any(_mentions_additions(item) for item in node)
+    if isinstance(node, dict):
+        return "taskData" in node or _is_reference(node) or any(
+            _mentions_additions(value) for value in node.values())
+    return False
 
 
 def _without_references(node: Any) -> Any:
