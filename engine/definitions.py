@@ -44,8 +44,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -56,6 +54,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .errors import DefinitionError, Problem
+from .forms import schema_problem
 from .xmlsafe import MAX_FILE_BYTES, parse_xml
 
 __all__ = [
@@ -1513,16 +1512,7 @@ def _looks_like_schema(data: Any) -> bool:
 
 def _schema_reason(data: Any) -> str | None:
     """Why ``data`` is not a usable form schema, or None."""
-    if not isinstance(data, dict):
-        return "a form must be a JSON Schema object"
-    try:
-        Draft202012Validator.check_schema(data)
-    except SchemaError as error:
-        where = "/".join(str(p) for p in error.absolute_path) or "the top level"
-        return f"not a valid JSON Schema at {where}: {_shorten(error.message, 200)}"
-    except RecursionError:
-        return "not a usable JSON Schema: nested too deeply"
-    return None
+    return schema_problem(data)
 
 
 # --------------------------------------------------------------------------- SpiffWorkflow

@@ -318,11 +318,13 @@ class Engine:
                 f"task '{task_row.name}' is claimed by {task_row.assignee}; only they can complete it"
             )
         payload = _json_data(data or {})
-        if task_row.form:
-            validate_form_data(loaded.definition.forms["documents"][task_row.form], payload)
         task = loaded.workflow.get_task_from_id(UUID(task_row.task_guid))
         if task is None or task.state != TaskState.READY:
             raise StateConflict(f"task '{task_row.name}' is no longer waiting")
+        if task_row.form:
+            validate_form_data(
+                loaded.definition.forms["documents"][task_row.form], payload, context=task.data
+            )
         now = self.now()
         recorder = _Recorder(actor=actor, now=now, max_steps=self.config.max_steps_per_advance)
         before = copy.deepcopy(task.data)

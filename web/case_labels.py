@@ -39,6 +39,7 @@ CHANNEL_NAMES: Mapping[str, Any] = {
     "human_resources": _l("Referred by human resources"),
     "housing": _l("Referred by housing"),
     "police": _l("Referred by the police"),
+    "re_mediation": _l("Mediated again after a rejected confirmation"),
 }
 
 STATE_NAMES: Mapping[str, Any] = {
@@ -56,6 +57,9 @@ STATE_NAMES: Mapping[str, Any] = {
     "closing": _l("Being closed"),
     "closed": _l("Closed and archived"),
     "terminated": _l("Mediation ended"),
+    "withdrawn": _l("Withdrawn"),
+    "not_mediated": _l("Not mediated"),
+    "not_performed": _l("Agreement not performed"),
     "error": _l("Process error"),
 }
 
@@ -71,6 +75,21 @@ OUTCOME_NAMES: Mapping[str, Any] = {
     "refused": _l("A party refused or withdrew"),
     "confirmed": _l("Agreement confirmed by the court"),
     "guided_to_litigation": _l("Guided to litigation"),
+    "withdrawn": _l("A party withdrew"),
+    "not_mediated": _l("Not mediated: the other side never answered"),
+    "guided_to_arbitration": _l("Guided to labour arbitration"),
+    "re_mediated": _l("Mediated again after the court's rejection"),
+}
+
+# Messages a case's process receives, by name.
+MESSAGE_NAMES: Mapping[str, Any] = {
+    "party_withdrew": _l("A party withdrew"),
+}
+
+# How the court sent a case to the office.
+COURT_REFERRAL_NAMES: Mapping[str, Any] = {
+    "delegated": _l("Delegated before filing (委派)"),
+    "entrusted": _l("Entrusted after filing (委托)"),
 }
 
 # Deadlines the processes record (process data ``*_due``), by key.
@@ -84,7 +103,13 @@ DEADLINE_NAMES: Mapping[str, Any] = {
     "jc_ruling_due": _l("Court rules (15 days)"),
     "performance_due": _l("Agreement performed"),
     "suit_registration_due": _l("Court registers the suit (7 days)"),
+    "drafting_due": _l("Mediator drafts the agreement"),
+    "signing_due": _l("Parties sign the agreement"),
+    "rejection_choice_due": _l("Parties choose after the rejection: mediate again or sue"),
+    "enforcement_due": _l("Apply for enforcement of the confirmed agreement (2 years)"),
 }
+# Periods a party acts in, not the process: they run until they end.
+OPEN_PERIODS = frozenset({"enforcement_due"})
 
 
 def init_app(app: Flask) -> None:
@@ -95,3 +120,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda c: name_of(PARTY_ROLE_NAMES, c), "party_role_name")
     app.add_template_filter(lambda c: name_of(OUTCOME_NAMES, c), "outcome_name")
     app.add_template_filter(lambda c: name_of(DEADLINE_NAMES, c), "deadline_name")
+    app.add_template_filter(lambda c: name_of(COURT_REFERRAL_NAMES, c), "court_referral_name")

@@ -24,7 +24,7 @@ from engine.clock import aware
 from engine.models import DeploymentFile, ProcessDefinition, ProcessInstance
 from engine.views import AuditView, InstanceView
 from web.auth import require_roles
-from web.case_labels import DEADLINE_NAMES
+from web.case_labels import DEADLINE_NAMES, MESSAGE_NAMES, OPEN_PERIODS
 from web.labels import TIER_NAMES, name_of
 from web.people_labels import display_names
 from web.process_texts import text
@@ -33,6 +33,7 @@ from web.transaction import db_session, get_engine
 from workflows import access
 from workflows import documents as case_documents
 from workflows.assignment import PARTY_LANE, party_of_task
+from workflows.cases import WithdrawalRefused, may_withdraw, record_withdrawal
 from workflows.joint_mediation import invite_unit, joint_unit_choices, may_invite
 from workflows.materials import ACCEPTED, case_materials
 from workflows.models import Case, Material, Notice, OrgUnit, Person, Signature
@@ -62,8 +63,56 @@ def index() -> str:
 def show(case_id: int) -> str:
     """Everything about one case."""
     session = db_session()
-    engine = get_engine()
+    return _case_page(session, _visible_case(session, case_id))
+
+
+@bp.post("/<int:case_id>/withdraw")
+def withdraw(case_id: int) -> Response | tuple[str, int]:
+    """Record that a party withdrew (撤回): the mediation ends and the other routes are told."""
+    session = db_session()
     case = _visible_case(session, case_id)
+    if not access.may_record_withdrawal(actor=current_user):
+        abort(403)
+    allowed = access.withdrawing_parties(actor=current_user, case=case)
+    values = {"party": request.form.get("party", ""), "reason": request.form.get("reason", "")}
+    errors: dict[str, list[str]] = {}
+    party = next((p for p in allowed if str(p.id) == values["party"]), None)
+    if party is None:
+        errors["party"] = [_("Choose the party who withdraws.")]
+    if not values["reason"].strip():
+        errors["reason"] = [_("Say why the party withdraws.")]
+    elif len(values["reason"]) > 2000:
+        errors["reason"] = [_("Enter at most %(count)s characters.", count=2000)]
+    if party is not None and not errors:
+        try:
+            record_withdrawal(session, get_engine(), case, party_id=party.id,
+                              reason=values["reason"], actor=current_user.username)
+        except WithdrawalRefused as refused:
+            errors[_WITHDRAWAL_FIELDS.get(refused.code, "_form")] = [
+                str(_WITHDRAWAL_MESSAGES.get(refused.code, refused))]
+    if errors:
+        return _case_page(session, case, withdrawal=(values, errors)), 422
+    flash(_("The withdrawal of %(party)s is recorded; the mediation ends and the parties are told "
+            "the other routes.", party=party.name if party else ""), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+_WITHDRAWAL_FIELDS = {"not_a_party": "party", "no_reason": "reason", "too_late": "_form"}
+_WITHDRAWAL_MESSAGES: Mapping[str, Any] = {
+    "not_a_party": _l("Choose the party who withdraws."),
+    "no_reason": _l("Say why the party withdraws."),
+    "too_late": _l("The case can no longer be withdrawn: its mediation has ended or its "
+                   "agreement is in force."),
+}
+
+
+def _case_page(
+    session: Session,
+    case: Case,
+    *,
+    withdrawal: tuple[Mapping[str, str], Mapping[str, list[str]]] | None = None,
+) -> str:
+    engine = get_engine()
     view = engine.instance(session, case.instance_id) if case.instance_id else None
     data: Mapping[str, Any] = {**case.details, **(view.data if view else {})}
     trail = engine.audit_trail(session, case.instance_id) if case.instance_id else []
@@ -76,6 +125,7 @@ def show(case_id: int) -> str:
     materials = case_materials(session, case.id)
     if case.instance_id:
         load_provisional([case.instance_id])
+    may_withdraw_now = may_withdraw(view) and access.may_record_withdrawal(actor=current_user)
     return render_template(
         "cases/show.html",
         materials=materials,
@@ -106,6 +156,12 @@ def show(case_id: int) -> str:
             + record_entries(session, case),
             key=lambda e: e.at),
         documents=documents(data, labels, names=display_names(session, _mediators(data))),
+        remedies=remedies(data, now) if data.get("non_performance") else [],
+        linked=_linked_cases(session, case),
+        withdrawable=access.withdrawing_parties(actor=current_user, case=case)
+        if may_withdraw_now else [],
+        withdrawal_values=withdrawal[0] if withdrawal else {},
+        withdrawal_errors=withdrawal[1] if withdrawal else {},
         diagrams=diagram_files(session, definition) if definition else [],
         completed=list(completed),
         active=list(active),
@@ -113,6 +169,19 @@ def show(case_id: int) -> str:
         stuck_element=_element_name(session, definition, view.error_element)
         if view is not None and view.status == "error" else "",
     )
+
+
+def _linked_cases(session: Session, case: Case) -> list[tuple[str, str, int | None]]:
+    """(label, case number, case id) of the cases this one is linked to."""
+    links = [("remediation_of", _("Mediated again after the court rejected the agreement of")),
+             ("remediated_as", _("Mediated again, after the court's rejection, as"))]
+    found = []
+    for key, label in links:
+        number = case.details.get(key)
+        if isinstance(number, str):
+            found.append((label, number,
+                          session.scalar(select(Case.id).where(Case.case_no == number))))
+    return found
 
 
 @bp.get("/<int:case_id>/diagram/<path:key>")
@@ -202,7 +271,43 @@ def deadlines(
             recorded.append((due, key))
     for due, key in sorted(recorded):
         label = name_of(DEADLINE_NAMES, key)
-        found.append(Deadline(label, due, days_left(due, now), False, due in waiting))
+        running = due in waiting or (key in OPEN_PERIODS and due > now)
+        found.append(Deadline(label, due, days_left(due, now), False, running))
+    return found
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """A route the parties have when the agreement was not performed, and until when."""
+
+    key: str
+    label: str
+    basis: str
+    due: datetime | None = None
+    chosen: bool = False
+
+
+def remedies(data: Mapping[str, Any], now: datetime) -> list[Remedy]:
+    """The routes after non-performance (人民调解法 art 31-32; 民事诉讼法 art 225, 250): judicial
+    confirmation while it is still open, a payment order, a suit on an agreement the court has not
+    confirmed, enforcement of a confirmed one within two years."""
+    chosen = data.get("remedy")
+    confirmed = data.get("jc_outcome") == "confirmed"
+    found = []
+    jc_due = parse_due(data.get("jc_apply_due"))
+    if not data.get("jc_outcome") and not data.get("personal_status") and jc_due and jc_due > now:
+        found.append(Remedy("judicial_confirmation", _("Apply jointly for judicial confirmation"),
+                            _("People's Mediation Law art 33"), jc_due))
+    found.append(Remedy("payment_order", _("Apply to the court for a payment order"),
+                        _("Civil Procedure Law art 225"), chosen=chosen == "payment_order"))
+    if confirmed:
+        found.append(Remedy("enforcement", _("Apply to the court for enforcement"),
+                            _("Civil Procedure Law art 250"),
+                            parse_due(data.get("enforcement_due")),
+                            chosen=chosen == "enforcement"))
+    else:
+        found.append(Remedy("suit", _("Sue on the agreement"), _("People's Mediation Law art 32"),
+                            chosen=chosen == "suit"))
     return found
 
 
@@ -291,7 +396,8 @@ def _words(e: AuditView, labels: Labels, names: Mapping[str, str]) -> list[Entry
     if action == "task_cancelled":
         return [entry(_("“%(task)s” was cancelled", task=element))]
     if action == "message_received":
-        return [entry(_("A message arrived: %(element)s", element=element or detail))]
+        message = name_of(MESSAGE_NAMES, detail) if detail in MESSAGE_NAMES else detail
+        return [entry(_("A message arrived: %(element)s", element=element or message))]
     if action == "error":
         return [entry(_("The process stopped with an error at %(element)s", element=element),
                       detail, kind="error")]
@@ -422,6 +528,9 @@ _OWN_LABELS: Mapping[str, Any] = {
     "enforceable": _l("Enforceable"),
     "closed_at": _l("Closed"),
     "other_party_answer": _l("The other party's answer"),
+    "ruled_on": _l("Ruled on"),
+    "agreement_date": _l("Date of the agreement"),
+    "signing_lapsed": _l("Not signed by every party in time"),
 }
 _RESULT_NAMES: Mapping[str, Any] = {
     "agreement": _l("Agreement reached"),
@@ -436,6 +545,10 @@ _RESULT_NAMES: Mapping[str, Any] = {
     "not_accepted": _l("The court did not accept the application"),
     "not_available": _l("Not available for this kind of matter"),
     "general": _l("General mediation"),
+    "not_mediated": _l("Not mediated: the other side never answered"),
+    "undecided": _l("No choice made in time"),
+    "re_mediate": _l("Mediate again"),
+    "sue": _l("Sue"),
 }
 _SECTIONS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("registration", _l("Registration"), (
@@ -443,21 +556,22 @@ _SECTIONS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
         "ownership_confirmation", "other_party_answer", "contact_note", "start_tier", "room")),
     ("minutes", _l("Mediation minutes"), (
         "mediator", "outcome", "outcome_reason", "failure_ground", "appraisal_matter",
-        "appraisal_conclusion", "mediation_result", "failure_reason")),
+        "appraisal_conclusion", "mediation_result", "failure_reason", "signing_lapsed")),
     ("agreement", _l("Mediation agreement"), (
-        "agreement_form", "facts", "issues", "responsibilities", "terms", "amount_agreed",
+        "agreement_date", "agreement_form", "facts", "issues", "responsibilities", "terms",
+        "amount_agreed",
         "performance_manner", "performance_place", "performance_deadline", "performed_on_spot",
         "mediator_signed", "committee_seal", "agreement_effective_at")),
     ("ruling", _l("Judicial confirmation and ruling"), (
         "jc_applied_at", "jc_accepted", "not_accepted_reason", "acceptance_note", "ruling",
         "rejection_ground", "ruling_note", "extension_reason", "extension_approved", "jc_extended",
-        "served_on", "service_method", "jc_outcome", "enforceable", "next_step")),
+        "ruled_on", "served_on", "service_method", "jc_outcome", "enforceable", "next_step")),
     ("litigation", _l("Other routes and litigation"), (
-        "routes_explained", "route", "routes_note", "suit_registered", "court_case_no",
-        "not_registered_reason")),
+        "routes_explained", "route", "arbitration_commission", "routes_note", "suit_registered",
+        "court_case_no", "not_registered_reason")),
     ("closing", _l("Follow-up and closing"), (
-        "performed", "satisfaction", "follow_up_note", "closing_summary", "archived_documents",
-        "closed_at")),
+        "performed", "satisfaction", "follow_up_note", "remedy", "remedy_note", "closing_summary",
+        "archived_documents", "closed_at")),
 )
 
 

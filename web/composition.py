@@ -78,7 +78,7 @@ def build_engine(
         engine = Engine(database, config)
         _CALENDARS[engine] = calendar
         return engine
-    from workflows.cases import sync_case
+    from workflows.cases import follow_up_case, sync_case
     from workflows.configuration import engine_config
     from workflows.notices import queue_notices
     from workflows.periods import record_periods
@@ -92,6 +92,8 @@ def build_engine(
         record_periods(session, view, now=now)
         # Messages to the parties the step calls for; sent after the step commits.
         queue_notices(session, view, phone=settings.phone, gateway=settings.sms, now=now)
+        # A new case the step asked for (mediating again after a rejected confirmation).
+        follow_up_case(session, engine, view, settings=settings, now=now)
 
     engine = Engine(
         database, engine_config(clock=clock, calendar=calendar, after_step=after_step)

@@ -1,5 +1,6 @@
 """The court's queue: applications for judicial confirmation and suits coming from failed
-mediation, with the days left on each legal period.
+mediation, with the days left on each legal period; and the court's own intake page, where it
+sends a suit to the mediation office before filing (委派) or after (委托).
 
 A court task's candidate group is ``<role>:<court code>``; the tasks are worked on the same task
 page as every other (accept or refuse, rule valid or reject with a ground, ask the president for
@@ -8,21 +9,25 @@ more time, the president's approval, registering a suit).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from web.auth import require_roles
 from web.inbox import read_filters, unit_names
+from web.intake import Report, office_settings
 from web.process_texts import text
 from web.timing import load_provisional
 from web.transaction import db_session, get_engine
 from workflows import access, worklist
-from workflows.cases import STATES
+from workflows.cases import COURT_REFERRALS, STATES, ApplicationInvalid, refer_from_court
 from workflows.models import Case
 from workflows.organisation import COURT_ROLES, DISPUTE_TYPES, TIERS, candidate_group
 
@@ -86,6 +91,7 @@ def index() -> str:
         unit_names=unit_names(session, [r.candidate_group for r in page.rows]),
         task_name=text,
         may_work=lambda row: access.may_work(actor=current_user, task=row),
+        may_refer=access.may_refer_from_court(actor=current_user),
     )
 
 
@@ -99,3 +105,93 @@ def _ruling_deadlines(session: Session, case_ids: list[int]) -> dict[int, str]:
             select(Case.id, Case.details).where(Case.id.in_(case_ids)))
         if isinstance(details, dict) and details.get("jc_ruling_due")
     }
+
+
+# -- sending a case to mediation ----------------------------------------------------------------
+
+REFERRAL_FIELDS = (
+    "mode", "court_reference", "applicant_name", "applicant_phone", "applicant_id_number",
+    "respondent_name", "respondent_phone", "dispute_type", "amount", "description",
+)
+_PARTY_FIELDS = {"0": "applicant", "1": "respondent"}
+
+
+@bp.route("/intake", methods=["GET", "POST"])
+def intake() -> Response | str | tuple[str, int]:
+    """Send a suit to the mediation office for pre-litigation mediation (委派) or, once filed,
+    entrusted mediation (委托); the office registers it and mediates within 30 days."""
+    if not access.may_refer_from_court(actor=current_user):
+        abort(403)
+    form = Report({name: (request.form.get(name) or "").strip()[:5001] for name in REFERRAL_FIELDS})
+    if request.method == "GET":
+        form.values.setdefault("mode", "delegated")
+        return render_template("court/intake.html", form=form, modes=COURT_REFERRALS,
+                               dispute_types=DISPUTE_TYPES)
+    values = form.values
+    for name, message in _REQUIRED.items():
+        if not values.get(name):
+            form.add(name, str(message))
+    if not form.errors:
+        engine = get_engine()
+        try:
+            submitted = refer_from_court(
+                db_session(), engine, _application(values), mode=values["mode"],
+                court_reference=values.get("court_reference") or None,
+                actor=current_user.username, settings=office_settings(), now=engine.now(),
+            )
+        except ApplicationInvalid as invalid:
+            for key in invalid.field_errors:
+                name = _field_of(key)
+                form.add(name, str(_MESSAGES.get(name.split("_", 1)[-1], _MESSAGES.get(name, _l(
+                    "This value is not accepted.")))))
+        else:
+            flash(_("Sent to the mediation office as %(case_no)s; it is mediated within 30 days of "
+                    "the mediator's acceptance.", case_no=submitted.case_no), "success")
+            return redirect(url_for("court.index", list="suits"))
+    return render_template("court/intake.html", form=form, modes=COURT_REFERRALS,
+                           dispute_types=DISPUTE_TYPES), 422
+
+
+_REQUIRED: dict[str, Any] = {
+    "mode": _l("Choose how the case is sent."),
+    "applicant_name": _l("Enter the applicant's name."),
+    "applicant_phone": _l("Enter a phone number we can reach the applicant on."),
+    "respondent_name": _l("Enter the name of the other party."),
+    "dispute_type": _l("Choose the kind of dispute."),
+    "description": _l("Describe what happened."),
+}
+_MESSAGES: dict[str, Any] = {
+    "name": _l("Enter a name of up to 100 characters."),
+    "phone": _l("Enter an 11-digit mobile number or a landline such as 023-46789012."),
+    "id_number": _l("Enter the 18-character resident ID number, or leave it empty."),
+    "mode": _l("Choose how the case is sent."),
+    "court_reference": _l("Enter the court's reference number (up to 60 characters)."),
+    "dispute_type": _l("Choose the kind of dispute."),
+    "amount": _l("Enter an amount of 0 yuan or more, with at most two decimals."),
+    "description": _l("Describe the dispute in 5 to 5000 characters."),
+    "parties": _l("An applicant and a respondent are both needed."),
+}
+
+
+def _application(values: Mapping[str, str]) -> dict[str, Any]:
+    def party(role: str) -> dict[str, Any]:
+        return {"role": role, "name": values.get(f"{role}_name", ""),
+                "phone": values.get(f"{role}_phone") or None,
+                "id_number": values.get(f"{role}_id_number") or None}
+
+    application: dict[str, Any] = {
+        "parties": [party("applicant"), party("respondent")],
+        "dispute_type": values.get("dispute_type", ""),
+        "description": values.get("description", ""),
+    }
+    if values.get("amount"):
+        application["amount"] = values["amount"]
+    return application
+
+
+def _field_of(key: str) -> str:
+    """The page's field for a key the domain refused (``parties.0.phone`` -> applicant_phone)."""
+    parts = key.split(".")
+    if parts[0] == "parties" and len(parts) == 3 and parts[1] in _PARTY_FIELDS:
+        return f"{_PARTY_FIELDS[parts[1]]}_{parts[2]}"
+    return key if key in REFERRAL_FIELDS or key == "parties" else "_form"

@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from engine.forms import resolve_references
 from web.process_texts import text
 
 TEXTAREA_FROM = 300  # strings allowed this long or longer get a text area
@@ -48,6 +49,9 @@ class FormField:
     values: list[str] = field(default_factory=list)  # checkboxes
     errors: list[str] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
+    # Shown only while the field ``shown_when`` has one of ``shown_values`` (else not asked).
+    shown_when: str = ""
+    shown_values: list[str] = field(default_factory=list)
 
 
 def fields_of(
@@ -56,13 +60,17 @@ def fields_of(
     errors: Mapping[str, list[str]] | None = None,
     *,
     choices: Mapping[str, list[Choice]] | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> list[FormField]:
-    """The fields of a form, filled with ``values`` (typed data or submitted strings);
-    ``choices``: the people a person field (``x-roster``) may name, by field."""
+    """The fields of a form, filled with ``values`` (typed data or submitted strings), with the
+    limits that apply to the task whose data is ``data`` (a date's earliest day); ``choices``: the
+    people a person field (``x-roster``) may name, by field."""
     errors = errors or {}
+    schema = resolve_references(schema, {}, data or {})
     required = set(schema.get("required", []))
     properties: Mapping[str, Any] = schema.get("properties", {})
     conditions = _conditions(schema)
+    shown = _shown_when(schema)
     fields: list[FormField] = []
     for name, prop in properties.items():
         item = FormField(
@@ -74,6 +82,8 @@ def fields_of(
             conditions=conditions.get(name, []),
             errors=list(errors.get(name, [])),
         )
+        if name in shown and name not in required:
+            item.shown_when, item.shown_values = shown[name]
         _fill(item, prop, values.get(name))
         if choices and name in choices:
             item.kind, item.choices, item.attrs = "roster", list(choices[name]), {}
@@ -135,6 +145,16 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^must be at most (.+)$"),
      lambda m: _("Enter %(value)s or less.", value=_number(m.group(1)))),
     (re.compile(r"^is not a valid date$"), lambda m: _("Enter a date.")),
+    (re.compile(r"^must be on or after (\d{4}-\d{2}-\d{2})$"),
+     lambda m: _("Enter a date on or after %(date)s.", date=m.group(1))),
+    (re.compile(r"^must be on or before (\d{4}-\d{2}-\d{2})$"),
+     lambda m: _("Enter a date on or before %(date)s.", date=m.group(1))),
+    (re.compile(r"^must be a multiple of 0?\.(0*1)$"),
+     lambda m: _("Enter at most %(count)s decimal places.", count=len(m.group(1)))),
+    (re.compile(r"^must be a multiple of (.+)$"),
+     lambda m: _("Enter a multiple of %(value)s.", value=_number(m.group(1)))),
+    (re.compile(r"^this answer is not allowed in the case's present state$"),
+     lambda m: _("This answer is not possible at this stage of the case.")),
     (re.compile(r"^is not in the expected format$"),
      lambda m: _("This is not in the expected format.")),
     (re.compile(r"^this field is not part of the form$"),
@@ -149,11 +169,14 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
 
 
 def translate_message(message: str) -> str:
-    """One engine message in the page's language (a generic one for unknown phrasing)."""
+    """One engine message in the page's language: a form's own message (``errorMessage``) as the
+    catalogue has it, a generic one for unknown phrasing."""
     for pattern, make in _MESSAGES:
         found = pattern.match(message)
         if found:
             return str(make(found))
+    if not message.isascii() or text(message) != message:
+        return text(message)
     return _("This value is not accepted.")
 
 
@@ -207,10 +230,16 @@ def _fill(item: FormField, prop: Mapping[str, Any], value: Any) -> None:
         item.attrs["maxlength"] = prop["maxLength"]
     if kind in ("number", "integer"):
         for key in ("minimum", "maximum"):
-            if key in prop:
+            if isinstance(prop.get(key), (int, float)):
                 item.attrs["min" if key == "minimum" else "max"] = prop[key]
-        item.attrs["step"] = "1" if kind == "integer" else "any"
+        step = prop.get("multipleOf")
+        item.attrs["step"] = "1" if kind == "integer" else (
+            _number(str(step)) if isinstance(step, (int, float)) else "any")
         item.attrs["inputmode"] = "numeric" if kind == "integer" else "decimal"
+    if kind == "date":
+        for key, attr in (("formatMinimum", "min"), ("formatMaximum", "max")):
+            if isinstance(prop.get(key), str):
+                item.attrs[attr] = prop[key][:10]
 
 
 def _conditions(schema: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -232,6 +261,29 @@ def _conditions(schema: Mapping[str, Any]) -> dict[str, list[str]]:
                 _("Required when “%(field)s” is “%(answer)s”.", field=label, answer=answer)
             )
     return hints
+
+
+def _shown_when(schema: Mapping[str, Any]) -> dict[str, tuple[str, list[str]]]:
+    """Field -> (subject, answers): fields the schema asks for only under if/then rules on one
+    subject field, shown while that field has one of those answers."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    mixed: set[str] = set()
+    for rule in schema.get("allOf", []):
+        when = (rule.get("if") or {}).get("properties") or {}
+        then = rule.get("then") or {}
+        if len(when) != 1:
+            continue
+        (subject, test), = when.items()
+        if "const" not in test:
+            continue
+        for name in then.get("required", []):
+            previous = found.get(name)
+            if previous is not None and previous[0] != subject:
+                mixed.add(name)
+                continue
+            answers = previous[1] if previous else []
+            found[name] = (subject, [*answers, _as_text(test["const"])])
+    return {name: shown for name, shown in found.items() if name not in mixed}
 
 
 def _answer_label(prop: Mapping[str, Any], value: Any) -> str:

@@ -215,7 +215,8 @@ def _task_page(
         case=case,
         party=party,
         schema=schema,
-        fields=forms.fields_of(schema, filled, errors, choices=choices) if schema else [],
+        fields=forms.fields_of(schema, filled, errors, choices=choices, data=data)
+        if schema else [],
         form_errors=forms.form_errors(errors or {}, schema or {}),
         errors=errors or {},
         actions=actions,

@@ -468,4 +468,78 @@ TEXTS = (
     N_('计算主任指定期限'),
     N_('主任逾期未指定'),
     N_('记录无人接收、上交'),
+    N_(
+        'A labour dispute not settled in mediation goes to the labour dispute '
+        'arbitration commission before any court (劳动争议调解仲裁法 art 5, 14; the time limit to '
+        'apply is one year, art 27). Tell the parties and record what they do.'
+    ),
+    N_('Date of service (ISO date), not before the date of the ruling.'),
+    N_(
+        'Last day of performance (ISO date), not before the date of the agreement; the '
+        'follow-up visit falls due then.'
+    ),
+    N_(
+        'The agreement was not fully performed. Tell the parties what they can do (人民调解法 '
+        'art 31-32; 民事诉讼法 art 225, 250) and record the route the entitled party takes.'
+    ),
+    N_('The arbitration commission the party is referred to.'),
+    N_(
+        'The mediator records the result of the mediation before the period ends: '
+        "agreement, failure with its ground, a party's refusal or withdrawal, escalation "
+        'to the next tier (never blocked), a request to extend the period (needs every '
+        "party's consent; the office allows a limited number of requests per tier) or a "
+        'suspension for appraisal (the clock stops).'
+    ),
+    N_(
+        'The parties were told that they may apply for arbitration, and of its one-year '
+        'time limit.'
+    ),
+    N_(
+        'The parties were told: a payment order for a money debt, a suit on the '
+        'agreement, or, for an agreement the court confirmed, enforcement within two '
+        'years of the performance deadline.'
+    ),
+    N_('What remains to be performed, and what was agreed with the parties.'),
+    N_('What the entitled party does next.'),
+    N_('亲子关系纠纷（身份关系）'),
+    N_('仲裁委员会'),
+    N_('债权债务'),
+    N_('制作期限届满'),
+    N_('另立案件重新调解'),
+    N_('只有经人民法院裁定确认有效的调解协议才能申请强制执行'),
+    N_('向人民法院申请支付令'),
+    N_('告知未履行的救济途径'),
+    N_('告知申请劳动争议仲裁'),
+    N_('土地/宅基地'),
+    N_('婚姻家庭'),
+    N_('婚姻纠纷（身份关系）'),
+    N_('就调解协议的履行向人民法院起诉'),
+    N_('就调解协议起诉'),
+    N_('已告知救济途径'),
+    N_('已告知申请劳动争议仲裁'),
+    N_('建设工程'),
+    N_('当事人选择的途径'),
+    N_('房屋租赁'),
+    N_('收养纠纷（身份关系）'),
+    N_('暂不申请'),
+    N_('期限内未作选择'),
+    N_('未完全履行'),
+    N_('未履行的救济途径'),
+    N_('本级申请延长调解期限的次数已达上限，不能再申请延期：请继续调解、上交或作出其他决定'),
+    N_('申请劳动争议仲裁'),
+    N_('申请强制执行（经司法确认的协议）'),
+    N_('签署期限届满'),
+    N_('经司法确认的调解协议应申请强制执行，不能就协议另行起诉'),
+    N_('继续督促履行'),
+    N_('计算申请执行期限'),
+    N_('记录协议日期，计算制作期限'),
+    N_('记录对方拒绝调解'),
+    N_('记录撤回，终止诉前调解'),
+    N_('记录未作选择'),
+    N_('记录未在期限内签署'),
+    N_('记录未履行情况'),
+    N_('记录裁定日期'),
+    N_('诉前调解（法院委派）'),
+    N_('退回调解员队列，重新计算制作期限'),
+    N_('道路交通'),
 )

@@ -47,6 +47,11 @@ UNIT_ROLES = frozenset({"mediator", "committee_chair"})
 TASK_ROLES = frozenset(ROLES) - {"admin"}
 # Who may give a task to another person.
 REASSIGN_ROLES = frozenset({"committee_chair"})
+# Who records a party's withdrawal: the intake clerk for any party, a party for themselves.
+WITHDRAWAL_ROLES = frozenset({"intake_clerk", "party"})
+# Who sends a case to the mediation office: the case-filing division before filing, the judge
+# during the proceedings.
+REFERRING_ROLES = frozenset({"filing_clerk", "judge"})
 # Roles whose queue is a unit's: parties have none (their tasks are theirs by name).
 QUEUE_ROLES = frozenset(ROLES) - {"admin", "party"}
 
@@ -260,6 +265,30 @@ def is_case_staff(session: Session, *, actor: Actor, case: Case) -> bool:
     if roles & CASE_WIDE_ROLES:
         return True
     return bool(roles & UNIT_ROLES) and _in_my_units(session, actor, case)
+
+
+def may_record_withdrawal(*, actor: Actor) -> bool:
+    """The intake clerk records a party's withdrawal (撤回) at the office; a party records their
+    own (:func:`withdrawing_parties` says for whom)."""
+    return bool(roles_of(actor) & WITHDRAWAL_ROLES)
+
+
+def withdrawing_parties(*, actor: Actor, case: Case) -> list[Party]:
+    """The parties of ``case`` the actor may record a withdrawal for: any party, for the intake
+    clerk; for a party, themselves and those they represent (told apart by id, never by name)."""
+    parties = [p for p in case.parties if p.role != "agent"]
+    roles = roles_of(actor)
+    if "intake_clerk" in roles:
+        return parties
+    if "party" not in roles:
+        return []
+    mine = {p.id for p in parties if p.person_id == actor.id}
+    return [p for p in parties if p.id in mine or p.represented_by_id in mine]
+
+
+def may_refer_from_court(*, actor: Actor) -> bool:
+    """Whether the actor may send a case from the court to the mediation office (委派/委托)."""
+    return bool(roles_of(actor) & REFERRING_ROLES)
 
 
 def may_withdraw_material(session: Session, *, actor: Actor, case: Case, added_by: str) -> bool:

@@ -4,7 +4,11 @@ A submitted dispute becomes a case with a number and its parties, and its ``disp
 process starts at once, keyed by the case number.  From then on the process decides; after every
 step (whoever caused it: a clerk, a mediator, the timer worker) :func:`sync_case` copies what the
 office reports on — state, tier, unit, outcome — from the process data onto the case row, in the
-same transaction.
+same transaction, and :func:`follow_up_case` opens what the step asked for (a new mediation case
+when the parties chose to mediate again after the court rejected their agreement).
+
+A court sends a case it delegates (委派) or entrusts (委托) with :func:`refer_from_court`; a party's
+withdrawal is recorded with :func:`record_withdrawal`.
 """
 
 from __future__ import annotations
@@ -20,16 +24,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import SHANGHAI
-from engine.runtime import Engine
+from engine.runtime import ENGINE_ACTOR, Engine
 from engine.views import InstanceView
 from workflows.configuration import OfficeSettings
 from workflows.district import parent_at_tier, room_code
 from workflows.models import Case, OrgUnit, Party, Person, RoleAssignment
 from workflows.numbering import DEFAULT_FORMATS, next_case_number
 from workflows.organisation import CHANNELS, DISPUTE_TYPES, TIERS
+from workflows.people import PHONE_PATTERN
 from workflows.roster import person_id
 
 INTAKE_PROCESS = "dispute_intake"
+WITHDRAWAL_MESSAGE = "party_withdrew"
 
 # Case states and what the UI calls them (DOMAIN.md §7).
 STATES = {
@@ -47,12 +53,30 @@ STATES = {
     "closing": "待结案",
     "closed": "结案归档",
     "terminated": "终止调解",
+    "withdrawn": "已撤回",
+    "not_mediated": "未能调解",
+    "not_performed": "协议未履行",
     "error": "流程异常",
 }
+# How a case ended, for the office's reports (DOMAIN.md §2, §6).
+OUTCOMES = {
+    "resolved": "调解成功",
+    "confirmed": "司法确认有效",
+    "failed": "调解不成",
+    "refused": "当事人拒绝调解",
+    "withdrawn": "当事人撤回",
+    "not_mediated": "对方未答复，未能调解（终止）",
+    "guided_to_litigation": "引导诉讼",
+    "guided_to_arbitration": "引导申请劳动仲裁",
+    "re_mediated": "司法确认驳回后重新调解",
+}
+# A case a court delegated before filing (委派) or entrusted after filing (委托).
+COURT_REFERRALS = {"delegated": "委派调解", "entrusted": "委托调解"}
 
 # Which state a ready task means, most telling first (parallel branches: the court's work wins).
 _STATE_OF_TASK = [
     ({"register_dispute"}, "reported"),
+    ({"choose_remedy"}, "not_performed"),
     ({"ask_other_party"}, "consent_pending"),
     ({"apply_jointly", "decide_acceptance", "review_agreement", "approve_extension",
       "rule_after_extension", "serve_ruling", "choose_after_rejection"}, "judicial_confirmation"),
@@ -62,7 +86,7 @@ _STATE_OF_TASK = [
       "delegate_case", "accept_delegation"}, "dispatched"),
     ({"draft_agreement", "sign_by_parties", "sign_by_mediator"}, "agreement_reached"),
     ({"register_suit", "file_suit", "register_as_suit"}, "guided_to_litigation"),
-    ({"inform_routes", "delegate_to_court_mediation"}, "failed"),
+    ({"inform_routes", "guide_to_arbitration", "delegate_to_court_mediation"}, "failed"),
     ({"follow_up_visit"}, "performing"),
     ({"close_case", "close_as_out_of_court"}, "closing"),
 ]
@@ -76,14 +100,21 @@ class ApplicationInvalid(ValueError):
         super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in self.field_errors.items()))
 
 
+def _in_fen(amount: Decimal) -> bool:
+    """An amount in yuan has at most two decimals (fen); more is refused, never rounded."""
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValidationError("金额最多保留两位小数")
+    return True
+
+
 class PartySchema(Schema):
     """A party as submitted."""
 
     role = fields.String(required=True, validate=validate.OneOf(["applicant", "respondent", "agent"]))
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     phone = fields.String(
-        load_default=None,
-        validate=validate.Regexp(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", error="不是有效的电话号码"),
+        load_default=None, validate=validate.Regexp(PHONE_PATTERN, error="不是有效的电话号码"),
     )
     id_number = fields.String(
         load_default=None,
@@ -106,8 +137,8 @@ class DisputeApplicationSchema(Schema):
     parties = fields.List(fields.Nested(PartySchema), required=True, validate=validate.Length(min=2))
     dispute_type = fields.String(required=True, validate=validate.OneOf(list(DISPUTE_TYPES)))
     amount = fields.Decimal(
-        load_default=None, places=2, as_string=False,
-        validate=validate.Range(min=0, max=Decimal("1e11")),
+        load_default=None, as_string=False,
+        validate=[validate.Range(min=0, max=Decimal("1e11")), _in_fen],
     )
     description = fields.String(required=True, validate=validate.Length(min=5, max=5000))
     channel = fields.String(required=True, validate=validate.OneOf(list(CHANNELS)))
@@ -132,8 +163,10 @@ def submit_dispute(
     actor: str,
     settings: OfficeSettings,
     now: datetime,
+    kind: str = "people_mediation",
+    details: Mapping[str, Any] | None = None,
 ) -> Submitted:
-    """Record a dispute, give it a number and start its intake process."""
+    """Record a dispute, give it a number (of ``kind``) and start its intake process."""
     try:
         data = DisputeApplicationSchema().load(dict(application))
     except ValidationError as exc:
@@ -151,16 +184,14 @@ def submit_dispute(
     office = _unit(session, settings.office)
     court = _unit(session, settings.court)
     year = now.astimezone(SHANGHAI).year
-    case_no = next_case_number(
-        session, "people_mediation", year=year, formats=settings.case_number_formats
-    )
+    case_no = next_case_number(session, kind, year=year, formats=settings.case_number_formats)
     case = Case(
-        case_no=case_no, kind="people_mediation", dispute_type=data["dispute_type"],
+        case_no=case_no, kind=kind, dispute_type=data["dispute_type"],
         amount=data["amount"], amount_paid=None, description=data["description"],
         channel=data["channel"], tier=None, org_unit_id=office.id, court_id=court.id,
         state="reported", personal_status=False, instance_id=None, received_at=now,
         closed_at=None, outcome=None,
-        details={"reported_unit": unit.code, "submitted_by": actor},
+        details={**(details or {}), "reported_unit": unit.code, "submitted_by": actor},
     )
     case.parties = [
         Party(role=p["role"], name=p["name"], phone=p["phone"], id_number=p["id_number"],
@@ -180,6 +211,131 @@ def submit_dispute(
         business_key=case_no,
     )
     return Submitted(case.id, case_no, view)
+
+
+class CourtReferralSchema(Schema):
+    """What a court says when it sends a case to mediation."""
+
+    mode = fields.String(required=True, validate=validate.OneOf(list(COURT_REFERRALS)))
+    court_reference = fields.String(load_default=None, validate=validate.Length(max=60))
+
+
+def refer_from_court(
+    session: Session,
+    engine: Engine,
+    application: Mapping[str, Any],
+    *,
+    mode: str,
+    court_reference: str | None = None,
+    actor: str,
+    settings: OfficeSettings,
+    now: datetime,
+) -> Submitted:
+    """A case a court delegates (委派, before filing) or entrusts (委托, after filing) to the office
+    for pre-litigation mediation: numbered as the court's (诉前调), reported at the office, and
+    mediated under the pre-litigation rules (民事诉讼法 art 125; 特邀调解规定 art 27)."""
+    try:
+        referral = CourtReferralSchema().load({"mode": mode, "court_reference": court_reference})
+    except ValidationError as exc:
+        raise ApplicationInvalid(_field_messages(exc.messages)) from exc
+    return submit_dispute(
+        session, engine,
+        {**application, "channel": "court", "reported_unit": settings.office,
+         "applied_jointly": True},
+        actor=actor, settings=settings, now=now, kind="pre_litigation",
+        details={"court_referral": referral["mode"],
+                 **({"court_reference": referral["court_reference"]}
+                    if referral["court_reference"] else {})},
+    )
+
+
+class WithdrawalRefused(ValueError):
+    """A withdrawal cannot be recorded: ``code`` says why (``not_a_party``, ``no_reason``,
+    ``too_late``), the message in words."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+def may_withdraw(view: InstanceView | None) -> bool:
+    """Whether the case's process takes a withdrawal now (before its agreement takes effect)."""
+    return view is not None and view.status == "running" and any(
+        m.message_name == WITHDRAWAL_MESSAGE for m in view.awaiting)
+
+
+def record_withdrawal(
+    session: Session,
+    engine: Engine,
+    case: Case,
+    *,
+    party_id: int,
+    reason: str,
+    actor: str,
+) -> InstanceView:
+    """Record that a party withdrew (撤回): the mediation ends and the other routes are told."""
+    party = next((p for p in case.parties if p.id == party_id and p.role != "agent"), None)
+    if party is None:
+        raise WithdrawalRefused("not_a_party", "this person is not a party to the case")
+    reason = reason.strip()
+    if not reason or len(reason) > 2000:
+        raise WithdrawalRefused(
+            "no_reason", "give the reason for the withdrawal (up to 2000 characters)")
+    view = engine.instance(session, case.instance_id) if case.instance_id else None
+    if not may_withdraw(view):
+        raise WithdrawalRefused(
+            "too_late",
+            "the case can no longer be withdrawn: its mediation has ended or its agreement is in force",
+        )
+    engine.deliver_message(
+        session, WITHDRAWAL_MESSAGE,
+        payload={"party": party.name, "party_id": party.id, "reason": reason,
+                 "recorded_by": actor},
+        business_key=case.case_no, actor=actor,
+    )
+    return engine.instance(session, case.instance_id)
+
+
+def follow_up_case(
+    session: Session,
+    engine: Engine,
+    view: InstanceView,
+    *,
+    settings: OfficeSettings,
+    now: datetime,
+) -> None:
+    """Open what a step asked for: after the court rejected an agreement and the parties chose to
+    mediate again (民事诉讼法 art 206), a new mediation case linked to this one."""
+    if view.business_key is None or not view.data.get("remediation_requested"):
+        return
+    case = session.scalar(select(Case).where(Case.case_no == view.business_key))
+    if case is None or case.details.get("remediated_as"):
+        return
+    parties = list(case.parties)
+    position = {p.id: index for index, p in enumerate(parties)}
+    application = {
+        "parties": [
+            {"role": p.role, "name": p.name, "phone": p.phone, "id_number": p.id_number,
+             "address": p.address, "represented_by": position.get(p.represented_by_id)}
+            for p in parties
+        ],
+        "dispute_type": case.dispute_type,
+        "amount": case.amount,
+        "description": f"{case.description}\n（{case.case_no}的调解协议经人民法院裁定驳回，当事人选择重新调解）",
+        "channel": "re_mediation",
+        "reported_unit": case.details.get("reported_unit") or settings.office,
+        "applied_jointly": True,
+    }
+    submitted = submit_dispute(
+        session, engine, application, actor=ENGINE_ACTOR, settings=settings, now=now,
+        details={"remediation_of": case.case_no},
+    )
+    # The same people are the parties again: each keeps the login their party had.
+    new_case = session.get(Case, submitted.case_id)
+    assert new_case is not None
+    for old, new in zip(parties, new_case.parties, strict=True):
+        new.person_id = new.person_id or old.person_id
+    case.details = {**case.details, "remediated_as": submitted.case_no}
 
 
 def sync_case(
@@ -230,17 +386,22 @@ def _court_numbers(
     session: Session, case: Case, data: Mapping[str, Any], *, now: datetime,
     formats: Mapping[str, str],
 ) -> None:
-    year = now.astimezone(SHANGHAI).year
-    wanted = {
-        "jc_case_no": "judicial_confirmation" if data.get("jc_applied_at") else None,
-        "prelit_case_no": (
-            "pre_litigation_confirmation" if data.get("prelit_outcome") == "settled" else None
-        ),
-    }
-    for key, kind in wanted.items():
-        if kind is not None and not case.details.get(key):
-            number = next_case_number(session, kind, year=year, formats=formats)
-            case.details = {**case.details, key: number}
+    """The court's number once both parties have applied for confirmation (``jc_applied_at``
+    is set only then): 诉前调确 for an agreement reached in pre-litigation mediation, 民特 for
+    any other."""
+    if not data.get("jc_applied_at"):
+        return
+    if data.get("prelit_outcome") == "settled":
+        key, kind = "prelit_case_no", "pre_litigation_confirmation"
+    else:
+        key, kind = "jc_case_no", "judicial_confirmation"
+    if not case.details.get(key):
+        year = now.astimezone(SHANGHAI).year
+        number = next_case_number(session, kind, year=year, formats=formats)
+        case.details = {**case.details, key: number}
+
+
+_ENDED_WITHOUT_MEDIATION = ("withdrawn", "not_mediated")
 
 
 def case_state(view: InstanceView) -> str:
@@ -254,6 +415,8 @@ def case_state(view: InstanceView) -> str:
     ready = {t.element_id for t in view.ready_tasks}
     for elements, state in _STATE_OF_TASK:
         if ready & elements:
+            if state == "failed" and view.data.get("mediation_result") in _ENDED_WITHOUT_MEDIATION:
+                return str(view.data["mediation_result"])
             return state
     if view.data.get("agreement_in_force"):
         return "performing"
@@ -268,6 +431,9 @@ _REPORTED_KEYS = (
     "acceptance_due", "mediation_due", "consent_due", "choice_due", "jc_apply_due",
     "jc_acceptance_due", "jc_ruling_due", "suit_registration_due",
     "performance_due", "performed_on_spot", "amount_agreed", "extensions", "satisfaction",
+    "withdrawal", "next_step", "rejection_choice_due", "drafting_due", "signing_due",
+    "signing_lapsed", "non_performance", "remedy", "enforcement_due", "prelit_outcome",
+    "extensions_left",
 )
 
 
@@ -367,6 +533,8 @@ def _process_data(
         "tier_periods": {k: dict(v) for k, v in settings.tier_periods.items()},
         "room_periods": {k: dict(v) for k, v in settings.room_periods.items()},
         "chair_assignment_period": dict(settings.chair_assignment_period),
+        "task_periods": {k: dict(v) for k, v in settings.task_periods.items()},
+        "extension_limit": settings.extensions_per_tier,
     }
 
 
@@ -397,11 +565,22 @@ def _unit(session: Session, code: str) -> OrgUnit:
 
 
 def _outcome(data: Mapping[str, Any]) -> str | None:
+    """How the case ended (a key of OUTCOMES), most telling first."""
+    result = data.get("mediation_result")
     if data.get("jc_outcome") == "confirmed":
         return "confirmed"
+    if result == "not_mediated":
+        return "not_mediated"
+    if result == "withdrawn" or data.get("prelit_outcome") == "withdrawn":
+        return "withdrawn"
+    if data.get("jc_outcome") == "rejected" and data.get("next_step") == "re_mediate":
+        return "re_mediated"
+    if data.get("route") == "labour_arbitration":
+        return "guided_to_arbitration"
     if data.get("route") == "litigation" or data.get("suit_registered"):
         return "guided_to_litigation"
-    result = data.get("mediation_result")
+    if data.get("prelit_outcome") == "settled":
+        return "resolved"
     return {"agreement": "resolved", "failed": "failed", "refused": "refused"}.get(result or "")
 
 

@@ -8,6 +8,8 @@ office overrides any of them with a JSON file (``office.json`` in the instance f
      "room_periods": {"medical": {"days": 30, "unit": "WD"}, "labour": {"days": 15, "unit": "CD"}},
      "case_number_formats": {"people_mediation": "({year})渝荣调字第{seq:05d}号"},
      "chair_assignment_period": {"days": 3, "unit": "WD"},
+     "task_periods": {"signing": {"days": 3, "unit": "WD"}},
+     "extensions_per_tier": 3,
      "phone": "023-46789012",
      "materials": {"max_bytes": 10485760, "max_per_case": 60, "max_per_upload": 6},
      "sms": {"url": "https://sms.example.net/send", "token_env": "TIAOJIE_SMS_TOKEN",
@@ -15,7 +17,9 @@ office overrides any of them with a JSON file (``office.json`` in the instance f
 
 ``phone`` is the number residents are given on receipts and in messages; ``materials`` limits the
 files added to a case; ``sms`` configures the text-message gateway (without it, messages to
-parties wait in the outbox for staff to print or phone through).
+parties wait in the outbox for staff to print or phone through).  ``task_periods`` bounds the
+waiting human tasks named in ``DEFAULT_TASK_PERIODS``; ``extensions_per_tier`` caps the requests
+to extend the mediation period at one tier.
 """
 
 from __future__ import annotations
@@ -50,6 +54,18 @@ DEFAULT_ROOM_PERIODS: Mapping[str, Mapping[str, Any]] = {"medical": {"days": 30,
 # How long a committee chair has to assign a mediator after three dispatch rounds were not
 # accepted, before the case goes up a tier (the acceptance rule's 3 working days, by analogy).
 DEFAULT_CHAIR_ASSIGNMENT_PERIOD: Mapping[str, Any] = {"days": 3, "unit": "WD"}
+# How long a person may leave a task that others wait on before the process moves on without
+# them: the mediator drafting the agreement (then it goes back to the unit's queue), the parties
+# signing it (then the unsigned agreement does not take effect), the parties choosing what to do
+# after the court rejected their agreement (then the choice is recorded as not made).
+DEFAULT_TASK_PERIODS: Mapping[str, Mapping[str, Any]] = {
+    "drafting": {"days": 3, "unit": "WD"},
+    "signing": {"days": 5, "unit": "WD"},
+    "after_rejection": {"days": 15, "unit": "CD"},
+}
+# Requests to extend the mediation period one tier's mediator may make (agreed or not); a further
+# request is refused with a message saying so.  An agreed extension never forces escalation.
+DEFAULT_EXTENSIONS_PER_TIER = 2
 
 
 class SettingsError(ValueError):
@@ -70,6 +86,10 @@ class OfficeSettings:
     chair_assignment_period: Mapping[str, Any] = field(
         default_factory=lambda: dict(DEFAULT_CHAIR_ASSIGNMENT_PERIOD)
     )
+    task_periods: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=lambda: dict(DEFAULT_TASK_PERIODS)
+    )
+    extensions_per_tier: int = DEFAULT_EXTENSIONS_PER_TIER
     office: str = OFFICE
     court: str = COURT
     phone: str = OFFICE_PHONE
@@ -97,6 +117,8 @@ class OfficeSettings:
             case_number_formats={**base.case_number_formats, **loaded.get("case_number_formats", {})},
             chair_assignment_period=loaded.get("chair_assignment_period",
                                                base.chair_assignment_period),
+            task_periods={**base.task_periods, **loaded.get("task_periods", {})},
+            extensions_per_tier=loaded.get("extensions_per_tier", base.extensions_per_tier),
             office=loaded.get("office", base.office),
             court=loaded.get("court", base.court),
             phone=loaded.get("phone", base.phone),
@@ -146,6 +168,11 @@ class _SettingsSchema(Schema):
     room_periods = fields.Dict(keys=fields.String(), values=fields.Nested(_PeriodSchema))
     case_number_formats = fields.Dict(keys=fields.String(), values=fields.String())
     chair_assignment_period = fields.Nested(_PeriodSchema)
+    task_periods = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(DEFAULT_TASK_PERIODS))),
+        values=fields.Nested(_PeriodSchema),
+    )
+    extensions_per_tier = fields.Integer(strict=True, validate=validate.Range(min=0, max=20))
     office = fields.String()
     court = fields.String()
     phone = fields.String(validate=validate.Regexp(r"^[0-9+\- ]{3,30}$"))

@@ -37,7 +37,7 @@ from engine.errors import EngineError
 from engine.models import ProcessInstance
 from engine.runtime import Engine
 from engine.views import InstanceView, TaskView
-from workflows.cases import STATES, submit_dispute
+from workflows.cases import STATES, record_withdrawal, refer_from_court, submit_dispute
 from workflows.configuration import OfficeSettings
 from workflows.deadlines import (
     HolidayCalendar,
@@ -908,6 +908,24 @@ class _Run:
 
     # -- intake ---------------------------------------------------------------------------
 
+    def submit_from_court(self, mode: str = "delegated") -> None:
+        """The court sends the dispute to the office from its own intake page."""
+        spec = self.spec
+        assert spec is not None
+        parties = [self._party("applicant", p) for p in spec.applicants]
+        parties += [self._party("respondent", p) for p in spec.respondents]
+        application = {"parties": parties, "dispute_type": spec.dispute_type,
+                       "amount": str(spec.amount), "description": spec.description}
+        year = self.sim.clock().astimezone(SHANGHAI).year
+        with self.sim.engine.transaction() as session:
+            submitted = refer_from_court(
+                session, self.sim.engine, application, mode=mode,
+                court_reference=f"({year})渝0153民诉前{self.rng.randint(100, 999)}号",
+                actor=self.court("filing_clerk"), settings=self.sim.settings,
+                now=self.sim.clock(),
+            )
+        self.case_no, self.view = submitted.case_no, submitted.instance
+
     def submit(self) -> None:
         spec = self.spec
         assert spec is not None
@@ -1087,13 +1105,20 @@ class _Run:
                 closing_summary=summary)
 
     def withdraw(self, party: str, reason: str) -> None:
-        """A party withdraws: the message the application sends when a party says so."""
+        """A party withdraws (撤回), recorded at the office by the intake clerk."""
         with self.sim.engine.transaction() as session:
-            self.sim.engine.deliver_message(
-                session, "party_withdrew", payload={"party": party, "reason": reason},
-                business_key=self.case_no, actor=self.party_actor(party),
+            case = session.scalar(select(Case).where(Case.case_no == self.case_no))
+            assert case is not None
+            party_id = next(p.id for p in case.parties if p.name == party)
+            self.view = record_withdrawal(
+                session, self.sim.engine, case, party_id=party_id, reason=reason,
+                actor=_DEMO_AT[("intake_clerk", OFFICE)].username,
             )
-        self.refresh()
+
+    def remedy(self, remedy: str, note: str) -> None:
+        """The agreement was not performed: the parties are told the routes, one is taken."""
+        self.do("choose_remedy", self._mediator_actor(), routes_explained=True, remedy=remedy,
+                remedy_note=note)
 
     def invite(self, unit: str) -> None:
         """The dispatcher invites ``unit`` to mediate the case jointly."""
@@ -1127,6 +1152,11 @@ class _Run:
         self.do("serve_ruling", self.court("judge_assistant"),
                 served_on=self.sim.clock().astimezone(SHANGHAI).date().isoformat(),
                 service_method=self.rng.choice(("electronic", "in_person", "post")))
+
+    def guide_to_arbitration(self) -> None:
+        self.do("guide_to_arbitration", self._mediator_actor(), routes_explained=True,
+                route="labour_arbitration", arbitration_commission="荣昌区劳动人事争议仲裁委员会",
+                routes_note="已告知劳动争议须先申请仲裁，仲裁时效为一年")
 
     def inform(self, route: str) -> None:
         form: dict[str, Any] = {"routes_explained": True, "route": route}
@@ -1326,23 +1356,65 @@ def _failed_at_village(run: _Run) -> _Script:
 
 
 def _guided_to_litigation(run: _Run) -> _Script:
-    """A wage claim failed at the labour room; the court has 7 days to register the suit."""
-    run.new("labour", unit=_courtyard(run), channel="human_resources")
+    """A builder's claim for the final payment failed at the district; the court has 7 days to
+    register the suit."""
+    run.new("construction", unit=_courtyard(run), channel="housing")
     yield from _intake(run, 16, 10)
     yield from _dispatched_to(run, 15)
     yield run.at(5, 15)
-    run.mediate("failed", failure_ground="large_gap", outcome_reason="企业称资金困难，仅同意分期支付三成")
+    run.mediate("failed", failure_ground="large_gap", outcome_reason="发包方坚持先鉴定质量再付尾款")
     yield run.at(4, 10)
     run.inform("litigation")
 
 
+def _wage_claim_to_arbitration(run: _Run) -> _Script:
+    """A wage claim failed at the labour room within its 15 days: a labour dispute goes to
+    arbitration first (仲裁前置), and the mediator is to tell the parties so."""
+    run.new("labour", unit=_courtyard(run), channel="human_resources")
+    yield from _intake(run, 5, 10)
+    yield from _dispatched_to(run, 4)
+    yield run.at(1, 15)
+    run.mediate("failed", failure_ground="large_gap", outcome_reason="企业称资金困难，仅同意分期支付三成")
+
+
 def _closing_after_refusal(run: _Run) -> _Script:
-    """The respondent refused to go on; the mediator closes the file."""
+    """The respondent refused to go on; told the other routes, the mediator closes the file."""
     run.new("debt", unit=_courtyard(run), channel="walk_in")
     yield from _intake(run, 3)
     yield from _dispatched_to(run, 2)
-    yield run.at(1, 16)
+    yield run.at(1, 15)
     run.mediate("refused", outcome_reason="被申请人明确表示不同意调解，要求通过诉讼解决")
+    yield run.later(1)
+    run.inform("none")
+
+
+def _withdrawn_routes_pending(run: _Run) -> _Script:
+    """The applicant withdrew yesterday; the mediator is to tell the parties the other routes."""
+    run.new("neighbour", unit=_courtyard(run), channel="walk_in")
+    yield from _intake(run, 3)
+    yield from _dispatched_to(run, 2)
+    yield run.at(1, 16)
+    run.withdraw(run.applicant, "双方已自行协商解决")
+
+
+def _not_mediated_routes_pending(run: _Run) -> _Script:
+    """The other side never answered within 3 working days: not mediated, routes to be told."""
+    run.new("debt", unit=_courtyard(run), channel="online", jointly=False)
+    yield from _intake(run, 5)
+
+
+def _not_performed_remedies(run: _Run) -> _Script:
+    """Agreed and signed, but the debtor did not pay by the deadline: the follow-up recorded it
+    and the mediator is to tell the creditor the routes (payment order, suit)."""
+    run.new("debt", unit=_courtyard(run), channel="walk_in")
+    yield from _intake(run, 16)
+    yield from _dispatched_to(run, 15)
+    yield run.at(14, 10)
+    yield from run.settle(deadline=run.sim.working_day(9))
+    yield run.at(12, 10)
+    run.apply_all(False)
+    yield run.after_due("performance_due", 10)
+    run.follow_up("not_performed", "dissatisfied")
 
 
 def _closed_settled(run: _Run) -> _Script:
@@ -1387,7 +1459,8 @@ def _closed_confirmed(run: _Run) -> _Script:
 
 
 def _closed_jc_rejected(run: _Run) -> _Script:
-    """The court rejected the agreement (unclear terms); the parties chose to sue."""
+    """The court rejected the agreement (unclear terms); the parties chose to mediate again: a new
+    case was opened for it, and this one was closed."""
     run.new("tenancy", "village", unit=_courtyard(run), channel="walk_in")
     k = run.rng.randint(38, 48)
     yield from _intake(run, k)
@@ -1404,11 +1477,14 @@ def _closed_jc_rejected(run: _Run) -> _Script:
     yield run.at(k - 11, 10)
     run.serve()
     yield run.at(k - 13, 10)
-    run.do("choose_after_rejection", run.recorder(), next_step="sue")
+    run.do("choose_after_rejection", run.recorder(), next_step="re_mediate")
     yield run.after_due("performance_due", 10)
     run.follow_up("not_performed", "dissatisfied")
+    yield run.later(1)
+    run.remedy("urge", "双方已另案重新调解，待新协议达成后履行")
     yield run.later(2)
-    run.close("司法确认申请被驳回，当事人选择诉讼", "agreement", "jc_papers", "follow_up_record")
+    run.close("司法确认申请被驳回，当事人选择重新调解，已另立新案", "agreement", "jc_papers",
+              "follow_up_record")
 
 
 def _closed_through_every_tier(run: _Run) -> _Script:
@@ -1502,9 +1578,43 @@ def _in_mediation_at_office(run: _Run) -> _Script:
 
 
 def _in_mediation_at_labour_room(run: _Run) -> _Script:
+    """A wage claim at the labour room, within the 15 days from its receipt (劳动争议调解仲裁法
+    art 14)."""
     run.new("labour", unit=run.sim.random_unit("grid", run.rng), channel="human_resources")
-    yield from _intake(run, 13, 10)
+    yield from _intake(run, 4, 10)
+    yield from _dispatched_to(run, 3)
+
+
+def _court_referred_in_mediation(run: _Run) -> _Script:
+    """The court sent a debt suit to the office before filing (委派); an office mediator took it."""
+    run.new("debt", "village", unit=OFFICE, channel="court")
+    yield run.at(6, 15)
+    run.submit_from_court("delegated")
+    yield run.at(5, 10)
+    run.register()
+    yield run.at(4, 10)
+    run.do("accept_delegation", run._mediator_actor(), acknowledged=True,
+           note="已联系双方，定于下周调解")
+
+
+def _jc_rejected_parties_sue(run: _Run) -> _Script:
+    """The court rejected the agreement; the parties chose to sue, and the court registers it."""
+    run.new("tenancy", "village", unit=_courtyard(run), channel="walk_in")
+    yield from _intake(run, 13)
     yield from _dispatched_to(run, 12)
+    yield run.at(11, 14)
+    yield from run.settle(deadline=_perf_future(run))
+    yield run.at(9, 10)
+    run.apply_all(True)
+    yield run.at(8, 10)
+    run.jc_accept()
+    yield run.at(3, 15)
+    run.review("rejected", rejection_ground="unclear_content",
+               ruling_note="协议对押金抵扣租金的方式约定不明，无法执行")
+    yield run.at(2, 10)
+    run.serve()
+    yield run.at(1, 10)
+    run.do("choose_after_rejection", run.recorder(), next_step="sue")
 
 
 def _collective_wages_jointly(run: _Run) -> _Script:
@@ -1715,7 +1825,7 @@ def _closing_after_follow_up(run: _Run) -> _Script:
     yield run.later(2)
     run.apply(run.respondent, False)
     yield run.after_due("performance_due", 10)
-    run.follow_up("partly", "basically_satisfied")
+    run.follow_up("fully", "basically_satisfied")
 
 
 def _closed_jc_lapsed(run: _Run) -> _Script:
@@ -1736,7 +1846,7 @@ def _closed_jc_lapsed(run: _Run) -> _Script:
 
 
 def _closed_withdrawn(run: _Run) -> _Script:
-    """The applicant withdrew after settling privately."""
+    """The applicant withdrew after settling privately; told the other routes, closed."""
     run.new("debt", unit=_courtyard(run), channel="walk_in")
     k = run.rng.randint(15, 30)
     yield from _intake(run, k)
@@ -1745,6 +1855,8 @@ def _closed_withdrawn(run: _Run) -> _Script:
     yield run.at(k - 2, 16)
     run.withdraw(run.applicant, "已与对方私下和解")
     yield run.next_day(1, 10)
+    run.inform("none")
+    yield run.later(1)
     run.close("申请人撤回调解申请，终止调解", "failure_record")
 
 
@@ -1757,21 +1869,32 @@ def _closed_other_side_refused(run: _Run) -> _Script:
     run.register()
     yield run.at(k - 2, 15)
     run.ask_other("refuses")
+    yield run.later(1)
+    run.inform("none")
+    yield run.later(1)
+    run.close("被申请人拒绝调解，已告知其他途径", "failure_record")
 
 
 def _closed_other_side_silent(run: _Run) -> _Script:
+    """The other side never answered: not mediated; told the routes, closed."""
     run.new("debt", unit=_courtyard(run), channel="walk_in", jointly=False)
     yield from _intake(run, run.rng.randint(12, 30))
+    yield run.after_due("consent_due", 10)
+    run.inform("litigation")
+    yield run.later(2)
+    run.register_suit()
+    yield run.later(2)
+    run.close("被申请人未答复，未能调解，已引导诉讼", "failure_record")
 
 
 def _closed_pre_litigation_failed(run: _Run) -> _Script:
-    """Failed at the labour room and again in pre-litigation mediation: registered as a suit."""
-    run.new("labour", unit=_courtyard(run), channel="human_resources")
+    """Failed at the district and again in pre-litigation mediation: registered as a suit."""
+    run.new("construction", unit=_courtyard(run), channel="housing")
     k = run.rng.randint(44, 50)
     yield from _intake(run, k, 10)
     yield from _dispatched_to(run, k - 1)
     yield run.at(k - 8, 15)
-    run.mediate("failed", failure_ground="large_gap", outcome_reason="双方对工伤等级认定结果有争议")
+    run.mediate("failed", failure_ground="large_gap", outcome_reason="双方对工程质量鉴定结论有争议")
     yield run.at(k - 9, 10)
     run.inform("pre_litigation")
     yield run.at(k - 10, 10)
@@ -1779,7 +1902,7 @@ def _closed_pre_litigation_failed(run: _Run) -> _Script:
     yield run.at(k - 11, 10)
     run.do("accept_delegation", "刘晓东", acknowledged=True)
     yield run.at(k - 20, 15)
-    run.mediate("failed", failure_ground="large_gap", outcome_reason="企业不同意一次性赔偿方案")
+    run.mediate("failed", failure_ground="large_gap", outcome_reason="发包方不同意一次性支付尾款")
     yield run.at(k - 22, 10)
     run.register_suit()
     yield run.later(2)
@@ -1834,21 +1957,22 @@ _CORE: tuple[Callable[[_Run], _Script], ...] = (
     _escalated_to_grid, _suspended_for_appraisal, _agreement_drafting, _jc_application_open,
     _performing, _failed_at_village, _guided_to_litigation, _closing_after_refusal,
     _closed_settled, _closed_confirmed, _closed_jc_rejected, _closed_through_every_tier,
-    _terminated_duplicate,
+    _terminated_duplicate, _withdrawn_routes_pending, _not_mediated_routes_pending,
+    _not_performed_remedies,
 )
 # Then, in order, as many as the requested number of cases allows.
 _EXTRAS: tuple[Callable[[_Run], _Script], ...] = (
-    _accept_pending_at_grid, _designate_pending_at_office, _chair_assigns_at_town,
-    _extension_asked_at_courtyard, _in_mediation_at_town, _in_mediation_at_office,
-    _in_mediation_at_labour_room, _collective_wages_jointly, _in_mediation_at_medical_room,
-    _escalated_by_grid_mediator,
-    _in_pre_litigation_mediation, _jc_acceptance_pending, _jc_review_pending,
+    _accept_pending_at_grid, _designate_pending_at_office, _wage_claim_to_arbitration,
+    _chair_assigns_at_town, _extension_asked_at_courtyard, _in_mediation_at_town,
+    _in_mediation_at_office, _in_mediation_at_labour_room, _collective_wages_jointly,
+    _in_mediation_at_medical_room, _escalated_by_grid_mediator, _in_pre_litigation_mediation,
+    _court_referred_in_mediation, _jc_acceptance_pending, _jc_review_pending,
     _jc_extension_for_president, _jc_ruling_to_serve, _jc_rejected_parties_to_choose,
-    _signing_at_village, _mediator_to_sign_at_town, _divorce_follow_up_due, _closed_jc_lapsed,
-    _closed_withdrawn, _closed_other_side_refused,
+    _signing_at_village,
     # beyond the default 40
-    _closed_pre_litigation_failed, _suit_registration_overdue, _performing_after_confirmation,
-    _refused_to_sign,
+    _mediator_to_sign_at_town, _divorce_follow_up_due, _closed_jc_lapsed, _closed_withdrawn,
+    _closed_other_side_refused, _closed_pre_litigation_failed, _jc_rejected_parties_sue,
+    _suit_registration_overdue, _performing_after_confirmation, _refused_to_sign,
     _closing_after_follow_up, _closed_settled, _closed_other_side_silent, _closed_agreement_at_town,
     _extension_agreed, _suspended_land_survey, _reported_walk_in, _not_accepted_outside_scope,
     _closed_confirmed,
@@ -1880,6 +2004,12 @@ EXPECTED_STATES: Mapping[str, str] = {
     "jc_extension_for_president": "judicial_confirmation",
     "jc_ruling_to_serve": "judicial_confirmation",
     "jc_rejected_parties_to_choose": "judicial_confirmation",
+    "jc_rejected_parties_sue": "guided_to_litigation",
+    "wage_claim_to_arbitration": "failed",
+    "court_referred_in_mediation": "in_mediation",
+    "withdrawn_routes_pending": "withdrawn",
+    "not_mediated_routes_pending": "not_mediated",
+    "not_performed_remedies": "not_performed",
     "performing": "performing", "divorce_follow_up_due": "performing",
     "performing_after_confirmation": "performing",
     "failed_at_village": "failed", "refused_to_sign": "failed",

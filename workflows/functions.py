@@ -108,6 +108,25 @@ def process_functions(
             return -working_days_between(last, first, calendar=current())
         return working_days_between(first, last, calendar=current())
 
+    def deadline_years(start: str, years: int) -> str:
+        """The due instant of a period of ``years`` years starting on ``start``.
+
+        Its last day is the same day ``years`` later (民法典 art 202; 28 February for 29
+        February), moved past a weekend or holiday when that year's schedule is known; a year
+        without a schedule yet keeps the nominal last day, which is never later than the law's.
+        """
+        first = _day(start)
+        if isinstance(years, bool) or not isinstance(years, int) or years < 0:
+            raise ValueError(f"years must be a whole number of years, got {years!r}")
+        try:
+            last = first.replace(year=first.year + years)
+        except ValueError:  # 29 February in a year without one
+            last = first.replace(year=first.year + years, day=28)
+        calendar_now = current()
+        if last.year in calendar_now.covered_years:
+            return add_calendar_days(last, 0, calendar=calendar_now).isoformat()
+        return Deadline.ending_on(last).isoformat()
+
     def last_day(due: str) -> str:
         """The last day (ISO date) of the period whose deadline is the instant ``due``."""
         return (_instant(due).astimezone(SHANGHAI) - timedelta(microseconds=1)).date().isoformat()
@@ -125,6 +144,7 @@ def process_functions(
         "deadline_wd": deadline_wd,
         "deadline": deadline,
         "days_between": days_between,
+        "deadline_years": deadline_years,
         "last_day": last_day,
         "now": now,
         "today": today,

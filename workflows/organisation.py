@@ -132,6 +132,7 @@ CHANNELS = {
     "human_resources": "人社转办",
     "housing": "住建转办",
     "police": "公安转办",
+    "re_mediation": "驳回后重新调解",
 }
 
 # Kinds of organisation unit.

@@ -6,6 +6,7 @@ successful login.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -23,6 +24,8 @@ MIN_PASSWORD_LENGTH = 8
 # The password hash of an account no password opens: a person on the roster who has no login yet
 # (an administrator sets a password to give them one).
 NO_LOGIN = "!no-login"
+# A mainland mobile number (11 digits) or a landline with its area code (023-46789012).
+PHONE_PATTERN = r"^(1\d{10}|0\d{2,3}-?\d{7,8})$"
 # Checked against when the user does not exist, so a wrong username costs as long as a wrong
 # password and the response time does not tell which one was wrong.
 _DUMMY_HASH = _HASHER.hash("tiaojie-no-such-user")
@@ -50,6 +53,8 @@ def create_person(
         raise PersonError(f"the username '{username}' is taken")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PersonError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if phone is not None and not re.fullmatch(PHONE_PATTERN, phone):
+        raise PersonError(f"'{phone}' is not a phone number")
     person = Person(
         username=username,
         display_name=display_name.strip() or username,

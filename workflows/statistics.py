@@ -24,7 +24,11 @@ from workflows.models import Case
 LOW_TIERS = frozenset({"courtyard", "grid", "village"})
 ACCEPTANCE_TASKS = ("accept_dispatch", "accept_delegation")
 SATISFIED = frozenset({"satisfied", "basically_satisfied"})
-CONCLUDED_OUTCOMES = frozenset({"resolved", "confirmed", "failed", "refused", "guided_to_litigation"})
+# A case the other side never answered was not mediated: it is not among the concluded ones.
+CONCLUDED_OUTCOMES = frozenset({
+    "resolved", "confirmed", "failed", "refused", "withdrawn", "guided_to_litigation",
+    "guided_to_arbitration", "re_mediated",
+})
 RESOLVED_OUTCOMES = frozenset({"resolved", "confirmed"})
 
 

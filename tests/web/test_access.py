@@ -161,6 +161,13 @@ ROUTES = [
           ok=302, form={"template": "TEMPLATE_TXT"}),
     Route("templates.reset", "POST", "/admin/templates/messages/return_visit.txt/reset",
           ADMIN_ONLY, ok=302),
+    # The court sends a case to mediation (filing division, judge); an empty form is refused.
+    Route("court.intake", "GET", "/court/intake", frozenset({"filing_clerk", "judge"})),
+    Route("court.intake", "POST", "/court/intake", frozenset({"filing_clerk", "judge"}), ok=422),
+    # A withdrawal is recorded by the intake clerk (the parties do not see this case); an empty
+    # form is refused.
+    Route("cases.withdraw", "POST", "/cases/{case_id}/withdraw", frozenset({"intake_clerk"}),
+          ok=422),
 ]
 
 

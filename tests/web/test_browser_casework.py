@@ -152,7 +152,18 @@ def test_a_dispute_goes_from_the_public_form_to_a_confirmed_agreement(
     clerk.open_task("register_dispute")
     assert page.input_value("#f-dispute_type") == "neighbour"
     clerk.shot("register-form")
+    # Refusal reasons are asked only when refusing, the registration details only when
+    # registering: nothing else is shown (or sent).
+    assert not page.is_visible("#field-refusal_reason")
+    assert not page.is_visible("#field-ownership_confirmation")
+    page.check("input[name=registration_decision][value=refuse]")
+    assert page.is_visible("#field-refusal_reason") and page.is_visible("#field-referral_route")
+    assert not page.is_visible("#field-dispute_type")
+    assert page.is_disabled("#f-dispute_type")
+    clerk.shot("register-refusing")
     page.check("input[name=registration_decision][value=register]")
+    assert not page.is_visible("#field-refusal_reason")
+    assert page.is_visible("#field-dispute_type")
     page.check("input[name=applied_jointly][value=true]")
     page.check("input[name=ownership_confirmation][value=false]")
     clerk.submit()
@@ -334,3 +345,50 @@ def test_the_case_page_on_a_phone(live: tuple[str, Casework], browser: Any) -> N
     person.go(f"/tasks/{task}")
     person.shot("task")
     person.close()
+
+
+def test_the_court_sends_a_case_and_the_clerk_records_a_withdrawal(
+    live: tuple[str, Casework], browser: Any
+) -> None:
+    base, world = live
+    # -- the court's filing division sends a suit to the office before filing --------------------
+    filing = Person(browser, base, "filing")
+    page = filing.page
+    filing.go("/court")
+    with page.expect_navigation():
+        page.click("#send-to-mediation")
+    page.check("input[name=mode][value=delegated]")
+    page.fill("#court_reference", "(2026)渝0153民诉前66号")
+    page.fill("#applicant_name", "孙七")
+    page.fill("#applicant_phone", "12")
+    page.fill("#respondent_name", "周八")
+    page.select_option("#dispute_type", "debt")
+    page.fill("#amount", "8000")
+    page.fill("#description", "借款八千元到期未还，原告起诉至法院")
+    filing.submit("#referral-form", refused=True)
+    assert "11位手机号码" in page.inner_text("#applicant_phone-help")
+    page.fill("#applicant_phone", "13800002222")
+    filing.shot("court-referral")
+    filing.submit("#referral-form")
+    notice = page.inner_text(".flashes")
+    case_no = re.search(r"\(2026\)渝0151民诉前调\d+号", notice)
+    assert case_no, notice
+    filing.close()
+
+    # -- the office's clerk finds it, and records that the applicant withdrew --------------------
+    clerk = Person(browser, base, "clerk")
+    page = clerk.page
+    clerk.go(f"/cases?q={case_no.group(0)}")
+    with page.expect_navigation():
+        page.locator("a", has_text=case_no.group(0)).first.click()
+    assert page.inner_text("#court-referral").startswith("委派调解（立案前）")
+    page.select_option("#withdraw-party", label="孙七 · 申请人")
+    page.fill("#withdraw-reason", "双方已庭外和解")
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.click("#withdraw-form button")
+    assert "已记录孙七撤回" in page.inner_text(".flashes")
+    assert page.inner_text("#case-state") == "已撤回"
+    assert page.locator("#withdraw-form").count() == 0
+    clerk.shot("case-withdrawn")
+    clerk.close()

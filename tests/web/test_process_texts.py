@@ -21,8 +21,10 @@ SHOWN = {"userTask", "callActivity", "process", "boundaryEvent", "intermediateCa
 def form_texts(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         for key, value in node.items():
-            if key in ("title", "description") and isinstance(value, str):
+            if key in ("title", "description", "errorMessage") and isinstance(value, str):
                 yield value
+            elif key == "errorMessage" and isinstance(value, dict):
+                yield from (v for v in value.values() if isinstance(v, str))
             elif key != "if":
                 yield from form_texts(value)
     elif isinstance(node, list):

@@ -255,6 +255,7 @@ def test_an_agreement_and_its_signatures_are_recorded_through_the_forms(
 def test_checkbox_lists_are_sent_and_shown_again(world: Casework, mediator: FlaskClient) -> None:
     case = world.submit().in_mediation()
     case.do("mediate", "mediator", outcome="refused", outcome_reason="李四不再参与")
+    case.do("inform_routes", "mediator", routes_explained=True, route="none")
     task = case.task("close_case").id
     html = mediator.get(f"/tasks/{task}").get_data(as_text=True)
     assert html.count('type="checkbox" name="archived_documents"') == 11

@@ -454,6 +454,30 @@ def test_representatives_answer_for_those_they_represent(world: World) -> None:
     assert run.view.data["agreement_in_force"] is True
 
 
+def test_a_party_records_a_withdrawal_for_themselves_and_those_they_represent(
+    world: World,
+) -> None:
+    # 张三 (the login "party") represents 赵五 (the login "party2") and 工人4; 工人2 acts alone.
+    applicants = [ZHANG, workers(2, 2)[1], {**ZHAO, "represented_by": 0},
+                  {**workers(4, 2)[3], "represented_by": 1}]
+    run = world.submit(*applicants, COMPANY)
+    case = run.case()
+
+    def withdrawing(username: str) -> list[str]:
+        actor = world.actor(username)
+        if not access.may_record_withdrawal(actor=actor):
+            return []
+        return [p.name for p in access.withdrawing_parties(actor=actor, case=case)]
+
+    assert withdrawing("party") == ["张三", "赵五"]
+    assert withdrawing("party2") == ["赵五"]  # for themselves, never for their representative
+    assert withdrawing("clerk") == ["张三", "工人2", "赵五", "工人4", COMPANY["name"]]
+    assert withdrawing("m.yard") == [] and withdrawing("gridworker") == []
+    # A party who is nobody's on this case records nothing, whatever their name.
+    other = world.submit(ZHAO, QIAN).case()
+    assert access.withdrawing_parties(actor=world.actor("party"), case=other) == []
+
+
 @pytest.mark.parametrize(("parties", "field", "words"), [
     (workers(6, 1), "parties", "代表人应为2至5人"),
     (workers(12, 6), "parties", "代表人应为2至5人"),

@@ -37,7 +37,8 @@ from workflows.periods import provisional_dependents
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)  # a Monday morning
-EVERY_SCENARIO = 53  # the whole catalogue: every scenario at least once
+EVERY_SCENARIO = 59  # the whole catalogue: every scenario at least once
+REOPENED = 1  # cases a step opened: the new mediation after a rejected confirmation
 
 
 def test_the_demo_plays_every_scenario_into_its_state_with_records_in_step(db: Database) -> None:
@@ -48,7 +49,7 @@ def test_the_demo_plays_every_scenario_into_its_state_with_records_in_step(db: D
     # Every scenario was played as planned and the clock is left at "now".
     assert summary.notes == ()
     assert clock() == NOW
-    assert summary.cases == EVERY_SCENARIO
+    assert summary.cases == EVERY_SCENARIO + REOPENED
     assert set(summary.scenarios.values()) == set(EXPECTED_STATES)
     # Every state a process can be in (all but a failed process) holds at least one case.
     assert set(summary.cases_by_state) == set(STATES) - {"error"}
@@ -57,10 +58,15 @@ def test_the_demo_plays_every_scenario_into_its_state_with_records_in_step(db: D
     with db.reading() as session:
         cases = list(session.scalars(select(Case).order_by(Case.id)))
         assert Counter(c.state for c in cases) == Counter(summary.cases_by_state)
+        reopened = {c.details["remediation_of"]: c
+                    for c in cases if c.details.get("remediation_of")}
         for case in cases:
             # Each record is in step with its process, and the scenario landed where it meant to.
             view = engine.instance(session, case.instance_id)
             assert case.state == case_state(view), case.case_no
+            if case.details.get("remediation_of"):
+                assert case.state == "reported" and case.channel == "re_mediation"
+                continue
             assert case.state == EXPECTED_STATES[summary.scenarios[case.case_no]], case.case_no
             assert view.status != "error"
             assert len(case.parties) >= 2 and case.description
@@ -73,6 +79,18 @@ def test_the_demo_plays_every_scenario_into_its_state_with_records_in_step(db: D
         jc = Counter(c.details.get("jc_outcome") for c in cases)
         assert jc["confirmed"] >= 2 and jc["rejected"] >= 1 and jc["lapsed"] >= 1
         assert any(c.personal_status and c.state == "performing" for c in cases)
+        # The re-mediation after a rejection is a new case linked both ways.
+        (old_no, new_case), = reopened.items()
+        assert summary.scenarios[old_no] == "closed_jc_rejected"
+        assert next(c for c in cases if c.case_no == old_no).details["remediated_as"] == \
+            new_case.case_no
+        # The wage claim goes to labour arbitration, never straight to court.
+        wage = next(c for c in cases
+                    if summary.scenarios.get(c.case_no) == "wage_claim_to_arbitration")
+        assert engine.instance(session, wage.instance_id).ready_tasks[0].element_id == \
+            "guide_to_arbitration"
+        assert not any(c.dispute_type == "labour" and c.outcome == "guided_to_litigation"
+                       for c in cases)
         # Escalated cases sit at higher tiers, escalated by the worker and by mediators.
         escalated = [c for c in cases if any(h["result"] == "escalate"
                                              for h in c.details.get("tier_history", []))]
@@ -80,7 +98,7 @@ def test_the_demo_plays_every_scenario_into_its_state_with_records_in_step(db: D
         assert {c.tier for c in live_escalated} >= {"grid", "village"}
         reasons = {h["reason"] for c in escalated for h in c.details["tier_history"]}
         assert "本级调解期限届满，未经各方同意延期" in reasons and len(reasons) >= 3
-        scenario = {c.case_no: summary.scenarios[c.case_no] for c in cases}
+        scenario = {c.case_no: summary.scenarios.get(c.case_no) for c in cases}
         through = next(c for c in cases if scenario[c.case_no] == "closed_through_every_tier")
         assert [h["tier"] for h in through.details["tier_history"]] == list(TIERS)
         assert through.outcome == "guided_to_litigation" and through.closed_at is not None
@@ -167,7 +185,7 @@ def test_the_demo_plays_every_scenario_into_its_state_with_records_in_step(db: D
     with pytest.raises(DemoError, match="already has demo data.*user 'admin'"):
         load_demo(engine, clock=clock, settings=OfficeSettings())
     with db.reading() as session:
-        assert len(session.scalars(select(Case.id)).all()) == EVERY_SCENARIO
+        assert len(session.scalars(select(Case.id)).all()) == EVERY_SCENARIO + REOPENED
         assert len(session.scalars(select(Person.id)).all()) == people
 
 
@@ -206,7 +224,7 @@ def test_the_demo_command_prints_the_logins_once_and_refuses_a_second_load(tmp_p
         line = next(line for line in lines if line.split()[:1] == [user.username])
         assert line.split() == [user.username, user.password, user.role, user.unit]
         assert first.stdout.count(user.password) == 1
-    assert f"{minimum_cases()} cases" in first.stdout
+    assert f"{minimum_cases() + REOPENED} cases" in first.stdout
     for state in set(STATES) - {"error"}:
         assert any(line.split()[:1] == [state] for line in first.stdout.splitlines()), state
 

@@ -46,6 +46,12 @@ ROOM_PERIODS = {"medical": {"days": 30, "unit": "WD"}}
 PARTIES = [{"id": 1, "name": "张三", "role": "applicant"},
            {"id": 2, "name": "李四", "role": "respondent"}]
 CHAIR_ASSIGNMENT_PERIOD = {"days": 3, "unit": "WD"}
+TASK_PERIODS = {
+    "drafting": {"days": 3, "unit": "WD"},
+    "signing": {"days": 5, "unit": "WD"},
+    "after_rejection": {"days": 15, "unit": "CD"},
+}
+EXTENSION_LIMIT = 2
 # Where the case is mediated at each tier (codes of the seed district, workflows/district.py);
 # the domain computes these from the unit where the dispute was reported.
 TIER_UNITS = {
@@ -205,10 +211,13 @@ def new_dispute(engine: Engine, clock: FixedClock, **overrides: Any) -> Case:
         "applied_jointly": True,
         "tier_periods": TIER_PERIODS,
         "room_periods": ROOM_PERIODS,
+        "task_periods": TASK_PERIODS,
+        "extension_limit": EXTENSION_LIMIT,
         "tier_units": TIER_UNITS,
         "room_units": ROOM_UNITS,
         "chair_assignment_period": CHAIR_ASSIGNMENT_PERIOD,
         "org_unit": "RC-OFFICE",
+        "office": "RC-OFFICE",
         "court": "RC-COURT",
     }
     data.update(overrides)
@@ -319,6 +328,7 @@ def test_dispute_settled_at_the_courtyard_is_followed_up_and_archived(
     # Only one party applies: no joint application, so no judicial confirmation.
     case.each_party("apply_jointly", {"张三": {"applies": True}, "李四": {"applies": False}})
     assert ("element_completed", "jc_not_applied") in case.trail()
+    assert "jc_applied_at" not in case.data
 
     assert case.wait_until("2026-03-20 23:59") == 0
     assert case.wait_until("2026-03-21 00:01") == 1
@@ -485,7 +495,8 @@ def test_pre_litigation_success_closes_out_of_court_and_the_agreement_is_confirm
 ):
     case = Case.start(engine, clock, "pre_litigation_mediation", parties=PARTIES,
                       dispute_type="debt", amount=30000, personal_status=False,
-                      ownership_confirmation=False)
+                      ownership_confirmation=False, delegated=False, task_periods=TASK_PERIODS,
+                      extension_limit=EXTENSION_LIMIT)
     assert case.task("delegate_case").lane == "立案庭"
     case.do("delegate_case", actor="立案庭小李", party_refused_delegation=False, mediator="特邀调解员陈")
     case.do("accept_delegation", actor="特邀调解员陈", acknowledged=True)
@@ -520,6 +531,11 @@ def test_pre_litigation_success_closes_out_of_court_and_the_agreement_is_confirm
     assert case.task("review_agreement").lane == "法官"
     case.do("review_agreement", actor="王法官", ruling="valid")
     assert case.task("serve_ruling").lane == "法官助理"
+    # Service cannot come before the ruling (made today, Wed 11 March).
+    assert case.data["ruled_on"] == "2026-03-11"
+    with pytest.raises(FormValidationError) as early:
+        case.do("serve_ruling", served_on="2026-03-10", service_method="electronic")
+    assert early.value.field_errors == {"served_on": ["must be on or after 2026-03-11"]}
     case.do("serve_ruling", actor="法官助理小赵", served_on="2026-03-12", service_method="electronic")
     assert case.status == "completed"
     assert (case.data["jc_outcome"], case.data["enforceable"]) == ("confirmed", True)
@@ -557,6 +573,11 @@ def test_agreement_is_confirmed_with_the_presidents_extension(engine: Engine, cl
     set_time(clock, "2026-03-30 10:00")
     case.do("rule_after_extension", actor="王法官", ruling="valid")
     case.do("serve_ruling", actor="法官助理小赵", served_on="2026-03-31", service_method="in_person")
+    # Only partly performed: the parties are told the routes; the agreement is confirmed, so the
+    # creditor may apply for enforcement within 2 years from the performance deadline, Fri 20
+    # March 2026: to Mon 20 March 2028 (民事诉讼法 art 250).
+    case.do("choose_remedy", routes_explained=True, remedy="enforcement")
+    assert case.data["enforcement_due"] == due("2028-03-20")
     case.do("close_case", archived_documents=["agreement", "jc_papers", "follow_up_record"],
             closing_summary="协议经司法确认有效")
     assert case.status == "completed"
@@ -577,18 +598,70 @@ def test_judicial_confirmation_rejected_with_a_legal_ground(engine: Engine, cloc
     case.do("review_agreement", actor="王法官", ruling="rejected", rejection_ground="not_voluntary",
             ruling_note="被申请人称签署时受到胁迫")
     case.do("serve_ruling", actor="法官助理小赵", served_on="2026-03-04", service_method="post")
-    # The parties may re-mediate or sue.
-    assert case.task("choose_after_rejection").lane == "当事人"
+    # The parties may re-mediate or sue, within the office's 15 days from the ruling's service
+    # on Tue 3 March: Wed 18 March.
+    choose = case.task("choose_after_rejection")
+    assert choose.lane == "当事人"
+    assert case.data["rejection_choice_due"] == due("2026-03-18")
+    assert choose.due_at == at("2026-03-19 00:00")
     case.do("choose_after_rejection", actor="张三", next_step="re_mediate")
+    # Re-mediation is a new case (opened by the office for it), this one goes on to its close.
+    assert case.data["remediation_requested"] is True
+    assert ("element_completed", "request_remediation") in case.trail()
     assert case.wait_until("2026-03-21 00:01") == 1
     case.do("follow_up_visit", performed="not_performed", satisfaction="dissatisfied")
+    # Not performed, and the agreement is not confirmed: no enforcement, other routes remain.
+    with pytest.raises(FormValidationError) as refused:
+        case.do("choose_remedy", routes_explained=True, remedy="enforcement")
+    assert refused.value.field_errors == {
+        "remedy": ["只有经人民法院裁定确认有效的调解协议才能申请强制执行"]}
+    case.do("choose_remedy", routes_explained=True, remedy="payment_order")
     case.do("close_case", archived_documents=["agreement", "jc_papers"], closing_summary="确认被驳回")
     assert case.status == "completed"
     assert (case.data["jc_outcome"], case.data["rejection_ground"], case.data["next_step"]) == (
         "rejected", "not_voluntary", "re_mediate",
     )
-    assert "enforceable" not in case.data
+    assert (case.data["non_performance"]["performed"], case.data["remedy"]) == (
+        "not_performed", "payment_order")
+    assert "enforceable" not in case.data and "enforcement_due" not in case.data
     assert ("element_completed", "jc_rejected") in case.trail()
+
+
+def test_after_a_rejection_the_parties_may_sue_and_the_court_registers_the_suit(
+    engine: Engine, clock: FixedClock
+):
+    case = settle_at_courtyard(engine, clock)
+    case.each_party("apply_jointly", {"张三": {"applies": True}, "李四": {"applies": True}})
+    case.do("decide_acceptance", jc_accepted=True)
+    case.do("review_agreement", ruling="rejected", rejection_ground="unclear_content")
+    case.do("serve_ruling", served_on="2026-03-04", service_method="post")
+    set_time(clock, "2026-03-05 10:00")
+    case.do("choose_after_rejection", actor="张三", next_step="sue")
+    # The court registers within 7 CD of Thu 5 March: Thu 12 March.
+    register_suit = case.task("register_suit")
+    assert register_suit.candidate_group == "filing_clerk:RC-COURT"
+    assert case.data["suit_registration_due"] == due("2026-03-12")
+    case.do("register_suit", actor="立案庭小李", suit_registered=True,
+            court_case_no="(2026)渝0153民初3456号")
+    assert case.data["suit_registered"] is True
+    assert "remediation_requested" not in case.data
+    assert ("element_completed", "sue_after_rejection") in case.trail()
+
+
+def test_the_choice_after_a_rejection_lapses_when_nobody_chooses(engine: Engine, clock: FixedClock):
+    case = settle_at_courtyard(engine, clock)
+    case.each_party("apply_jointly", {"张三": {"applies": True}, "李四": {"applies": True}})
+    case.do("decide_acceptance", jc_accepted=True)
+    case.do("review_agreement", ruling="rejected", rejection_ground="unclear_content")
+    case.do("serve_ruling", served_on="2026-03-04", service_method="post")
+    # The choice's 15 days from Tue 3 March end on Wed 18 March (the follow-up is due later).
+    assert case.wait_until("2026-03-18 23:59") == 0
+    assert case.wait_until("2026-03-19 00:01") == 1
+    assert case.data["next_step"] == "undecided"
+    trail = case.trail()
+    assert ("timer_fired", "rejection_choice_lapsed") in trail
+    assert ("task_cancelled", "choose_after_rejection") in trail
+    assert ("element_completed", "jc_rejected") in trail
 
 
 def test_judicial_confirmation_window_lapses_after_thirty_days(engine: Engine, clock: FixedClock):
@@ -667,9 +740,16 @@ def test_other_side_refuses_mediation_before_it_starts(engine: Engine, clock: Fi
     assert case.data["consent_due"] == due("2026-03-05")
     assert ask.due_at == at("2026-03-06 00:00")
     case.do("ask_other_party", other_party_answer="refuses", contact_note="电话联系，李四明确拒绝")
+    # A refusal ends it, with the parties told the other routes (人民调解法 art 26).
+    assert (case.data["mediation_result"], case.data["failure_reason"]) == ("refused", "对方当事人拒绝调解")
+    assert case.ready() == ["inform_routes"]
+    case.do("inform_routes", routes_explained=True, route="none")
+    case.do("close_case", archived_documents=["application", "failure_record"],
+            closing_summary="对方拒绝调解，已告知其他途径")
     assert case.status == "completed"
     elements = {element for _, element in case.trail()}
-    assert "other_party_refused" in elements and "triage" not in elements
+    assert {"record_other_party_refusal", "after_failure"} <= elements
+    assert "triage" not in elements
 
 
 def test_other_side_never_answers_within_three_working_days(engine: Engine, clock: FixedClock):
@@ -677,12 +757,20 @@ def test_other_side_never_answers_within_three_working_days(engine: Engine, cloc
     assert case.wait_until("2026-03-05 23:59") == 0
     assert case.ready() == ["ask_other_party"]
     assert case.wait_until("2026-03-06 00:01") == 1
-    assert case.status == "completed"
+    # Not mediated (终止), not archived without an outcome: the routes are told first.
     assert case.data["other_party_answer"] == "no_answer"
+    assert case.data["mediation_result"] == "not_mediated"
+    assert case.data["failure_reason"] == "对方当事人在三个工作日内未答复，视为不同意调解，调解终止"
+    assert case.ready() == ["inform_routes"]
+    case.do("inform_routes", routes_explained=True, route="litigation")
+    case.do("register_suit", suit_registered=True, court_case_no="(2026)渝0153民初4567号")
+    case.do("close_case", archived_documents=["application"], closing_summary="对方未答复，调解终止")
+    assert case.status == "completed"
     trail = case.trail()
     assert ("timer_fired", "consent_lapsed") in trail
     assert ("task_cancelled", "ask_other_party") in trail
-    assert ("element_completed", "consent_not_answered") in trail
+    assert ("element_completed", "record_no_answer") in trail
+    assert ("element_completed", "after_failure") in trail
     assert ("element_completed", "triage") not in trail
 
 
@@ -701,12 +789,24 @@ def test_party_refuses_during_mediation(engine: Engine, clock: FixedClock):
     case.do("mediate", actor="王调解", outcome="refused", outcome_reason="李四表示不再参与调解")
     assert case.data["mediation_result"] == "refused"
     assert case.data["tier_history"][0]["result"] == "refused"
-    assert case.ready() == ["close_case"]
+    # The refusal ends the mediation; the parties are told the other routes.
+    assert case.ready() == ["inform_routes"]
+    case.do("inform_routes", routes_explained=True, route="none")
     case.do("close_case", archived_documents=["application", "failure_record"],
             closing_summary="当事人拒绝调解，终止")
     assert case.status == "completed"
     elements = {element for _, element in case.trail()}
-    assert "termination_merge" in elements and "after_failure" not in elements
+    assert {"termination_merge", "after_failure"} <= elements
+
+
+def withdraw(engine: Engine, case: Case, party: str = "张三", reason: str = "已与对方私下和解") -> None:
+    with engine.transaction() as session:
+        receivers = engine.deliver_message(
+            session, "party_withdrew", payload={"party": party, "reason": reason},
+            business_key="C-1", actor=party,
+        )
+    assert receivers == [case.view.id]
+    case.refresh()
 
 
 def test_party_withdraws_at_any_time_and_the_tier_work_is_cancelled(
@@ -715,19 +815,54 @@ def test_party_withdraws_at_any_time_and_the_tier_work_is_cancelled(
     case = register(new_dispute(engine, clock))
     choose_jointly(case, "王调解")
     assert [m.message_name for m in case.view.awaiting] == ["party_withdrew"]
-    with engine.transaction() as session:
-        receivers = engine.deliver_message(
-            session, "party_withdrew", payload={"party": "张三", "reason": "已与对方私下和解"},
-            business_key="C-1", actor="张三",
-        )
-    assert receivers == [case.view.id]
-    case.refresh()
-    assert case.ready() == ["close_case"]
-    assert case.data["mediation_result"] == "refused"
+    withdraw(engine, case)
+    # Withdrawn, and the other routes are told.
+    assert case.ready() == ["inform_routes"]
+    assert case.data["mediation_result"] == "withdrawn"
     assert case.data["withdrawal"] == {"party": "张三", "reason": "已与对方私下和解"}
+    assert case.data["failure_reason"] == "当事人撤回调解：张三（已与对方私下和解）"
+    assert case.view.awaiting == ()
     trail = case.trail()
     assert ("message_received", None) in trail
     assert ("task_cancelled", "accept_dispatch") in trail
+    case.do("inform_routes", routes_explained=True, route="none")
+    case.do("close_case", archived_documents=["application"], closing_summary="申请人撤回")
+    assert case.status == "completed"
+
+
+def test_a_withdrawal_is_taken_before_registration_before_an_answer_and_while_signing(
+    engine: Engine, clock: FixedClock
+):
+    reported = new_dispute(engine, clock)
+    withdraw(engine, reported)
+    assert reported.ready() == ["inform_routes"]
+    assert ("task_cancelled", "register_dispute") in reported.trail()
+
+    asking = register(new_dispute(engine, clock, applied_jointly=False))
+    assert [m.message_name for m in asking.view.awaiting] == ["party_withdrew"]
+    withdraw(engine, asking)
+    assert asking.ready() == ["inform_routes"]
+    assert ("task_cancelled", "ask_other_party") in asking.trail()
+
+    signing = register(new_dispute(engine, clock))
+    dispatch(signing, "王调解")
+    signing.do("mediate", outcome="agreement")
+    signing.do("draft_agreement", **AGREEMENT)
+    signing.as_party("sign_by_parties", "张三", signing="signature")
+    withdraw(engine, signing, party="李四", reason="对赔偿数额反悔")
+    assert signing.ready() == ["inform_routes"]
+    assert signing.data["mediation_result"] == "withdrawn"
+    assert "agreement_in_force" not in signing.data
+    assert ("task_cancelled", "sign_by_parties") in signing.trail()
+
+
+def test_no_withdrawal_once_the_agreement_is_in_force(engine: Engine, clock: FixedClock):
+    case = settle_at_courtyard(engine, clock)
+    assert case.view.awaiting == ()
+    from engine.errors import NotFound
+    with pytest.raises(NotFound), engine.transaction() as session:
+        engine.deliver_message(session, "party_withdrew", payload={"party": "张三"},
+                               business_key="C-1", actor="张三")
 
 
 # -- extension and suspension ------------------------------------------------------------------
@@ -825,6 +960,56 @@ def test_appraisal_suspends_the_clock_and_the_deadline_is_recomputed(
     assert case.timers() == {"mediation_expired": at("2026-03-20 00:00")}
     assert case.wait_until("2026-03-20 00:01") == 1
     assert case.data["tier"] == "grid"
+
+
+def test_the_office_limits_extension_requests_per_tier_and_says_so(
+    engine: Engine, clock: FixedClock
+):
+    case = register(new_dispute(engine, clock))
+    dispatch(case, "王调解")
+    assert case.data["extensions_left"] == EXTENSION_LIMIT == 2
+    case.do("mediate", outcome="extend", extension_days=2)
+    case.each_party("consent_to_extension", {"张三": {"consents": True}, "李四": {"consents": True}})
+    case.do("mediate", outcome="extend", extension_days=2)
+    case.each_party("consent_to_extension", {"张三": {"consents": True}, "李四": {"consents": False}})
+    assert case.data["extensions_left"] == 0
+    # A third request is refused where the mediator makes it, with the reason.
+    with pytest.raises(FormValidationError) as refused:
+        case.do("mediate", outcome="extend", extension_days=2)
+    assert refused.value.field_errors == {"outcome": [
+        "本级申请延长调解期限的次数已达上限，不能再申请延期：请继续调解、上交或作出其他决定"]}
+    assert case.ready() == ["mediate"]
+    case.do("mediate", outcome="agreement")
+    assert case.data["tier"] == "courtyard"
+
+
+def test_agreed_extensions_and_appraisals_never_force_escalation(engine: Engine, clock: FixedClock):
+    # Rounds of mediation (extensions, appraisals) are not counted: only the period and the
+    # mediator's own decision end a tier.  Seven rounds here, more than any loop cap had.
+    case = register(new_dispute(engine, clock, extension_limit=3))
+    dispatch(case, "王调解")
+    for round_ in range(4):
+        set_time(clock, f"2026-03-0{3 + round_} 10:00")
+        case.do("mediate", outcome="suspend", appraisal_matter=f"第{round_ + 1}项鉴定")
+        case.do("appraisal", appraisal_institution="区鉴定中心", appraisal_conclusion="已出具")
+    for _ in range(3):
+        case.do("mediate", outcome="extend", extension_days=5)
+        case.each_party("consent_to_extension",
+                        {"张三": {"consents": True}, "李四": {"consents": True}})
+    assert case.ready() == ["mediate"]
+    assert case.data["tier"] == "courtyard"
+    assert [h["result"] for h in case.data.get("tier_history", [])] == []
+    assert len(case.data["suspensions"]) == 4 and len(case.data["extensions"]) == 3
+    case.do("mediate", outcome="agreement")
+    assert case.ready() == ["draft_agreement"]
+    assert case.data["tier_history"][0]["result"] == "agreement"
+
+
+def test_mediation_rounds_carry_no_loop_cap():
+    for name in ("tier_mediation.bpmn", "pre_litigation_mediation.bpmn"):
+        text = (BPMN / name).read_text(encoding="utf-8")
+        assert "mediation_session" in text and "loopMaximum" not in text.split(
+            'calledElement="mediation_session"')[1].split("</bpmn:callActivity>")[0], name
 
 
 # -- dispatch ----------------------------------------------------------------------------------
@@ -950,6 +1135,163 @@ def test_refusal_to_sign_leaves_the_agreement_without_effect_and_mediation_faile
     elements = {element for _, element in case.trail()}
     assert {"agreement_not_signed", "after_failure"} <= elements
     assert not {"sign_by_mediator", "follow_through"} & elements
+
+
+def test_the_agreement_is_drafted_in_time_or_goes_back_to_the_queue(
+    engine: Engine, clock: FixedClock
+):
+    case = register(new_dispute(engine, clock))
+    dispatch(case, "王调解")
+    case.do("mediate", actor="王调解", outcome="agreement")
+    # Drafting: 3 working days from Mon 2 March, Thu 5 March.
+    assert case.data["agreement_date"] == "2026-03-02"
+    assert case.task("draft_agreement").due_at == at("2026-03-06 00:00")
+    first = case.task("draft_agreement").id
+    assert case.wait_until("2026-03-06 00:01") == 1
+    # Nobody drafted it: a new drafting task waits in the unit's queue, with a new period from
+    # Fri 6 March (Mon 9, Tue 10, Wed 11 March).
+    again = case.task("draft_agreement")
+    assert again.id != first and again.assignee is None
+    assert again.candidate_group == "mediator:T03-V2-G1-Y3"
+    assert case.data["drafting_lapses"] == [due("2026-03-05")]
+    assert again.due_at == at("2026-03-12 00:00")
+    # The performance deadline cannot be before the agreement's date; amounts are in fen.
+    with pytest.raises(FormValidationError) as impossible:
+        case.do("draft_agreement", **{**AGREEMENT, "performance_deadline": "2026-03-01",
+                                      "amount_agreed": 1500.005})
+    assert impossible.value.field_errors == {
+        "amount_agreed": ["must be a multiple of 0.01"],
+        "performance_deadline": ["must be on or after 2026-03-02"],
+    }
+    case.do("draft_agreement", actor="李调解", **{**AGREEMENT, "amount_agreed": 1500.5})
+    assert case.ready() == ["sign_by_parties", "sign_by_parties"]
+
+
+def test_parties_who_do_not_sign_in_time_leave_the_agreement_without_effect(
+    engine: Engine, clock: FixedClock
+):
+    case = register(new_dispute(engine, clock))
+    dispatch(case, "王调解")
+    case.do("mediate", outcome="agreement")
+    case.do("draft_agreement", **AGREEMENT)
+    # Signing: 5 working days from Mon 2 March, Mon 9 March; each party's task shows it.
+    assert case.data["signing_due"] == due("2026-03-09")
+    assert {t.due_at for t in case.view.ready_tasks} == {at("2026-03-10 00:00")}
+    case.as_party("sign_by_parties", "张三", signing="signature")
+    assert case.wait_until("2026-03-10 00:01") == 1
+    assert case.data["agreement_in_force"] is False
+    assert case.data["signing_lapsed"] is True
+    assert case.data["failure_reason"] == "调解协议未在签署期限内经各方当事人签署"
+    assert case.ready() == ["inform_routes"]
+    assert ("task_cancelled", "sign_by_parties") in case.trail()
+    assert "sign_by_mediator" not in {e for _, e in case.trail()}
+
+
+def test_non_performance_is_recorded_and_leads_to_a_suit_on_the_agreement(
+    engine: Engine, clock: FixedClock
+):
+    case = settle_at_courtyard(engine, clock)
+    case.each_party("apply_jointly", {"张三": {"applies": False}, "李四": {"applies": False}})
+    assert case.wait_until("2026-03-21 00:01") == 1
+    case.do("follow_up_visit", performed="not_performed", satisfaction="dissatisfied",
+            follow_up_note="李四未支付赔偿款")
+    # Recorded at the follow-up; the routes are then told and taken.
+    assert case.data["non_performance"] == {"performed": "not_performed",
+                                            "recorded_at": "2026-03-21T00:01:00+08:00"}
+    assert case.ready() == ["choose_remedy"]
+    case.do("choose_remedy", routes_explained=True, remedy="suit", remedy_note="张三决定起诉")
+    # 7 days from Sat 21 March end on Sat 28 March, a rest day: Mon 30 March.
+    assert case.data["suit_registration_due"] == due("2026-03-30")
+    case.do("register_suit", suit_registered=True, court_case_no="(2026)渝0153民初5678号")
+    assert case.ready() == ["close_case"]
+    trail = case.trail()
+    assert {("element_completed", "record_non_performance"),
+            ("element_completed", "sue_on_agreement")} <= set(trail)
+
+
+def test_a_confirmed_agreement_is_enforced_not_sued_on(engine: Engine, clock: FixedClock):
+    case = settle_at_courtyard(engine, clock)
+    case.each_party("apply_jointly", {"张三": {"applies": True}, "李四": {"applies": True}})
+    case.do("decide_acceptance", jc_accepted=True)
+    case.do("review_agreement", ruling="valid")
+    case.do("serve_ruling", served_on="2026-03-05", service_method="electronic")
+    case.wait_until("2026-03-21 00:01")
+    case.do("follow_up_visit", performed="partly", satisfaction="dissatisfied")
+    with pytest.raises(FormValidationError) as refused:
+        case.do("choose_remedy", routes_explained=True, remedy="suit")
+    assert refused.value.field_errors == {
+        "remedy": ["经司法确认的调解协议应申请强制执行，不能就协议另行起诉"]}
+    case.do("choose_remedy", routes_explained=True, remedy="enforcement")
+    assert case.data["enforcement_due"] == due("2028-03-20")
+
+
+# -- labour disputes ----------------------------------------------------------------------------
+
+
+def test_a_labour_dispute_is_mediated_for_fifteen_days_then_goes_to_arbitration(
+    engine: Engine, clock: FixedClock
+):
+    case = register(new_dispute(engine, clock, dispute_type="labour", amount=46000,
+                                origin_tier="village", description="拖欠工资"))
+    # A labour-dispute mediation organisation: the district's labour room.
+    assert (case.data["start_tier"], case.data["room"]) == ("district", "labour")
+    set_time(clock, "2026-03-04 10:00")
+    dispatch(case, "劳动争议调解员")
+    # 15 days from the receipt of the application (registered Mon 2 March), not from the
+    # acceptance: Tue 17 March (劳动争议调解仲裁法 art 14).
+    assert case.data["mediation_due"] == due("2026-03-17")
+    assert case.wait_until("2026-03-18 00:01") == 1
+    assert case.data["mediation_result"] == "failed"
+    assert case.data["failure_reason"].startswith("劳动争议调解未能达成协议")
+    # Arbitration first (仲裁前置), never the court directly.
+    assert case.ready() == ["guide_to_arbitration"]
+    with pytest.raises(FormValidationError) as court:
+        case.do("guide_to_arbitration", routes_explained=True, route="litigation")
+    assert set(court.value.field_errors) == {"route"}
+    with pytest.raises(FormValidationError) as where:
+        case.do("guide_to_arbitration", routes_explained=True, route="labour_arbitration")
+    assert set(where.value.field_errors) == {"arbitration_commission"}
+    case.do("guide_to_arbitration", routes_explained=True, route="labour_arbitration",
+            arbitration_commission="区劳动人事争议仲裁委员会")
+    assert case.data["route"] == "labour_arbitration"
+    assert case.ready() == ["close_case"]
+    elements = {element for _, element in case.trail()}
+    assert "inform_routes" not in elements and "file_suit" not in elements
+
+
+# -- pre-litigation mediation of a case the court delegated ---------------------------------------
+
+
+def test_a_case_the_court_delegated_is_mediated_before_filing_not_up_the_tiers(
+    engine: Engine, clock: FixedClock
+):
+    case = register(new_dispute(engine, clock, intake_channel="court", origin_tier="district",
+                                dispute_type="debt", amount=30000))
+    # The court has delegated it already: an office mediator accepts at once, 30 days from then.
+    assert case.ready() == ["accept_delegation"]
+    assert case.task("accept_delegation").candidate_group == "mediator:RC-OFFICE"
+    set_time(clock, "2026-03-03 09:00")
+    case.do("accept_delegation", actor="特邀调解员陈", acknowledged=True)
+    assert case.data["mediation_due"] == due("2026-04-02")
+    case.do("mediate", outcome="failed", failure_ground="large_gap", outcome_reason="分歧较大")
+    # Failure: the court registers the suit.
+    assert case.data["prelit_outcome"] == "failed"
+    case.do("register_suit", suit_registered=True, court_case_no="(2026)渝0153民初6789号")
+    assert case.ready() == ["close_case"]
+    elements = {element for _, element in case.trail()}
+    assert {"delegated_mediation", "register_as_suit"} <= elements
+    assert not {"mediate_across_tiers", "delegate_case"} & elements
+
+
+def test_a_withdrawal_during_court_delegated_mediation_goes_to_the_court(
+    engine: Engine, clock: FixedClock
+):
+    case = register(new_dispute(engine, clock, intake_channel="court", origin_tier="district"))
+    case.do("accept_delegation", acknowledged=True)
+    withdraw(engine, case)
+    assert (case.data["prelit_outcome"], case.data["mediation_result"]) == (
+        "withdrawn", "withdrawn")
+    assert case.ready() == ["register_suit"]
 
 
 # -- registration ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from web.auth import require_roles
 from web.labels import ROLE_NAMES
 from web.transaction import db_session, get_engine
 from workflows.organisation import ROLES
-from workflows.people import MIN_PASSWORD_LENGTH, create_person
+from workflows.people import MIN_PASSWORD_LENGTH, PHONE_PATTERN, create_person
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 bp.before_request(require_roles("admin"))
@@ -59,7 +59,8 @@ class PersonForm(FlaskForm):
     ])
     phone = StringField(_l("Phone"), validators=[
         Optional(), Length(max=30),
-        Regexp(r"^[0-9+\- ]+$", message=_l("Use digits, spaces, + and - only.")),
+        Regexp(PHONE_PATTERN,
+               message=_l("Enter an 11-digit mobile number or a landline such as 023-46789012.")),
     ])
     roles = FieldList(FormField(RoleForm), min_entries=ROLE_ROWS, max_entries=ROLE_ROWS)
 

@@ -37,6 +37,33 @@
     }
   });
 
+  // Task forms ask for a field only while the answer it depends on is given: the others are
+  // hidden and left out of what is sent.
+  function currentAnswer(form, name) {
+    var checked = form.querySelector('input[name="' + name + '"]:checked');
+    if (checked) { return checked.value; }
+    var select = form.querySelector('select[name="' + name + '"]');
+    return select ? select.value : "";
+  }
+  function showDependentFields(form) {
+    form.querySelectorAll("[data-shown-when]").forEach(function (field) {
+      var answers = JSON.parse(field.getAttribute("data-shown-values") || "[]");
+      var shown = answers.indexOf(currentAnswer(form, field.getAttribute("data-shown-when"))) >= 0;
+      field.hidden = !shown;
+      field.querySelectorAll("input, select, textarea").forEach(function (input) {
+        input.disabled = !shown;
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-shown-when]")) {
+        showDependentFields(form);
+        form.addEventListener("change", function () { showDependentFields(form); });
+      }
+    });
+  });
+
   // htmx requests carry the CSRF token in the header Flask-WTF reads.
   document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRFToken"] = csrfToken();
