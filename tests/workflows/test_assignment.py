@@ -416,6 +416,28 @@ def test_the_chair_up_the_tree_assigns_within_a_deadline_and_reassigns(world: Wo
     assert "claim" in queue
 
 
+def test_a_draft_not_made_in_time_goes_to_the_units_queue_not_back_to_its_mediator(
+    world: World,
+) -> None:
+    run = world.submit().with_mediator("m.yard")
+    run.act("m.yard", run.task("mediate"), outcome="agreement")
+    first = run.task("draft_agreement")
+    assert first.assignee == "m.yard"
+    # Drafting: 3 working days from Mon 2 March, Thu 5 March; nobody drafted it.
+    world.clock.set(datetime(2026, 3, 5, 16, 1, tzinfo=timezone.utc))
+    assert world.engine.fire_due_timers() == 1
+    again = run.refresh().task("draft_agreement")
+    assert again.id != first.id
+    assert (again.assignee, again.candidate_group) == (None, f"mediator:{YARD}")
+    with world.engine.db.reading() as session:
+        actions = access.task_actions(session, actor=world.actor("m.yard2"),
+                                      task=world.engine.task(session, again.id))
+    assert "claim" in actions
+    use_case(world, "claim_task", "m.yard2", again.id)
+    run.act("m.yard2", again.id, **AGREEMENT)
+    assert len(run.tasks("sign_by_parties")) == 2
+
+
 # -- representatives and joint mediation ------------------------------------------------------------
 
 
