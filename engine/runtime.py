@@ -84,6 +84,9 @@ from engine.views import (
 )
 
 ENGINE_ACTOR = "engine"
+# A user task's ``spiffworkflow:property`` naming the data variable that records who completed
+# it: whoever takes up a task from a queue can be the one the diagram's later tasks go to.
+COMPLETER_PROPERTY = "completerVariable"
 
 # SpiffWorkflow silently stops advancing a task tree 1000 levels deep (a loop-back in the diagram);
 # stopping a little earlier lets the engine say so instead.
@@ -334,6 +337,9 @@ class Engine:
                 task.task_spec.add_data_from_form(task, payload)
             else:  # manual tasks and untyped tasks take the data as it is
                 task.data.update(copy.deepcopy(payload))
+            completer = _task_property(task, COMPLETER_PROPERTY)
+            if completer:
+                task.data[completer] = actor
             task.run()
             recorder.add("task_completed", task=task, changes=_changes(before, task.data) or None)
 
@@ -1083,6 +1089,13 @@ def _is_instant(value: Any, instant: datetime) -> bool:
 
 def _same_form(old: str, new: datetime) -> str:
     return new.astimezone(datetime.fromisoformat(old).tzinfo).isoformat()
+
+
+def _task_property(task: Task, name: str) -> str | None:
+    """A ``spiffworkflow:property`` of the task's element, if it has that one."""
+    properties = (getattr(task.task_spec, "extensions", None) or {}).get("properties") or {}
+    value = properties.get(name)
+    return value if isinstance(value, str) and value.isidentifier() else None
 
 
 def _json_data(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -416,6 +416,29 @@ def test_an_application_binds_new_tasks_to_a_group_and_an_assignee_in_the_step(
         "plain:Reviewers", None)
 
 
+def test_a_task_can_record_who_completed_it_for_the_tasks_after_it(
+    db: Database, clock: FixedClock
+):
+    def bind(session, context: LaneContext) -> TaskBinding:
+        return TaskBinding("clerks", context.data.get("owner"))
+
+    engine = Engine(db, EngineConfig(clock=clock, bind_task=bind))
+    with engine.transaction() as s:
+        engine.deploy(s, files("taken_up.bpmn"), actor="admin")
+        view = engine.start(s, "taken_up", data={"owner": "ann"}, actor="clerk")
+    # The task went to ann; bob takes it up from the queue once it is given back.
+    take_up = view.task("take_up")
+    assert take_up.assignee == "ann"
+    with engine.transaction() as s:
+        engine.unclaim_task(s, take_up.id, actor="ann")
+    view = complete(engine, take_up.id, actor="bob")
+    assert view.data["owner"] == "bob"
+    assert view.task("follow_on").assignee == "bob"
+    with engine.db.reading() as s:
+        done = [e for e in engine.audit_trail(s, view.id) if e.action == "task_completed"]
+    assert done[-1].changes == {"owner": ["ann", "bob"]}
+
+
 def test_timers_fire_on_time_whatever_zone_the_clock_speaks(db: Database):
     from engine.clock import SHANGHAI
 

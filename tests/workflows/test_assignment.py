@@ -416,7 +416,7 @@ def test_the_chair_up_the_tree_assigns_within_a_deadline_and_reassigns(world: Wo
     assert "claim" in queue
 
 
-def test_a_draft_not_made_in_time_goes_to_the_units_queue_not_back_to_its_mediator(
+def test_a_draft_not_made_in_time_goes_to_the_units_queue_and_its_drafter_keeps_the_case(
     world: World,
 ) -> None:
     run = world.submit().with_mediator("m.yard")
@@ -435,7 +435,13 @@ def test_a_draft_not_made_in_time_goes_to_the_units_queue_not_back_to_its_mediat
     assert "claim" in actions
     use_case(world, "claim_task", "m.yard2", again.id)
     run.act("m.yard2", again.id, **AGREEMENT)
-    assert len(run.tasks("sign_by_parties")) == 2
+    # Whoever drafted it has the case from then on: its record and its next tasks are theirs.
+    assert run.view.data["mediator"] == "m.yard2"
+    run.each("sign_by_parties", "m.yard2", signing="signature")
+    assert run.task("sign_by_mediator").assignee == "m.yard2"
+    with world.engine.db.reading() as session:
+        case = session.get(Case, run.case_id)
+        assert case is not None and case.mediator_id == world.actor("m.yard2").id
 
 
 # -- representatives and joint mediation ------------------------------------------------------------
