@@ -20,6 +20,7 @@ from tests.web.browser import (
     CHROMIUM_ARGS,
     DESKTOP,
     PHONE,
+    draw,
     require_browser,
     screenshot_path,
     serve,
@@ -228,6 +229,8 @@ def test_a_dispute_goes_from_the_public_form_to_a_confirmed_agreement(
     party.open_task("sign_by_parties", view="mine")
     assert "当事人：张三" in party.page.inner_text("h1")
     party.page.select_option("#f-signing", "e_signature")
+    party.page.wait_for_selector("#signature-pad:not([hidden])")
+    draw(party.page, "#signature-canvas")
     party.shot("sign-applicant")
     party.submit()
     party.close()

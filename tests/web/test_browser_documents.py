@@ -13,7 +13,15 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from engine.database import Database
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, require_browser, screenshot_path, serve
+from tests.web.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    draw,
+    require_browser,
+    screenshot_path,
+    serve,
+)
 from tests.web.casework import AGREEMENT, GRID, MATERIALS, Casework, build
 from tests.web.test_browser_casework import Person
 from web.app import create_app
@@ -88,18 +96,6 @@ def test_the_grid_worker_reports_with_a_photo(live: tuple[str, Casework], browse
         photo = session.scalars(select(Material).order_by(Material.id.desc())).first()
         assert photo is not None and photo.added_by == "gridworker"
         assert photo.media_type == "image/jpeg"
-
-
-def draw(page: Any, selector: str) -> None:
-    """Sign with a finger: a stroke across the box."""
-    page.locator(selector).scroll_into_view_if_needed()
-    box = page.locator(selector).bounding_box()
-    x, y = box["x"] + 30, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for step in range(1, 12):
-        page.mouse.move(x + step * 25, y + (18 if step % 2 else -18))
-    page.mouse.up()
 
 
 def test_a_party_signs_and_the_mediator_downloads_the_agreement(
