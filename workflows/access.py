@@ -15,6 +15,10 @@ A task is worked by the people of its candidate group (a role in a unit), or by 
 is assigned to; parties work only the tasks that are theirs by name.  Committee chairs give the
 tasks of their unit, and of the units below it, to another person of the task's unit.
 
+A party's withdrawal is recorded by the intake clerk for any party, or by a party for themselves
+and those they represent (by the login their party is linked to, never by name); the court's
+filing division and judges send cases to the office for mediation.
+
 Refusals carry a reason the caller shows in the reader's language (:class:`AccessDenied`).
 """
 
